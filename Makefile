@@ -1,0 +1,104 @@
+# crto - the one Makefile.
+#
+#   make            libcrto.a, the POSIX port and the crto command for the host
+#   make test       fast host unit tests
+#   make check      everything CI runs (ends with "N passed, N failed")
+#   make demo       the main job against the bundled fake Criteo server
+#   make deps       installs missing Debian packages (idempotent, quiet)
+#   make clean
+#
+# Outputs go to build/<target>/: lib/libcrto.a, lib/libcrto_posix.a, bin/crto,
+# tests/.
+
+TARGET   ?= host
+BUILD    := build/$(TARGET)
+CC       ?= gcc
+AR       ?= ar
+PYTHON   ?= python3
+
+WARN     := -Wall -Wextra -Werror -Wconversion -Wshadow -pedantic
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -Iinclude -Iport/posix -Iport/mem
+LDLIBS   := -lmbedtls -lmbedx509 -lmbedcrypto
+
+LIB_SRC   := $(sort $(wildcard src/*.c))
+POSIX_SRC := $(sort $(wildcard port/posix/*.c))
+MEM_SRC   := $(sort $(wildcard port/mem/*.c))
+CLI_SRC   := $(sort $(wildcard tools/crto/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+POSIX_OBJ := $(POSIX_SRC:%.c=$(BUILD)/obj/%.o)
+MEM_OBJ   := $(MEM_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+
+LIB       := $(BUILD)/lib/libcrto.a
+POSIX_LIB := $(BUILD)/lib/libcrto_posix.a
+MEM_LIB   := $(BUILD)/lib/libcrto_mem.a
+CLI       := $(BUILD)/bin/crto
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# `make demo`, `make test` and `make check` install what they need first;
+# `make all` alone assumes the packages are there.
+.PHONY: all lib test check demo deps clean unit-tests integration-tests clang-build
+all: $(LIB) $(POSIX_LIB) $(CLI)
+lib: $(LIB)
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(POSIX_LIB): $(POSIX_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(MEM_LIB): $(MEM_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CLI): $(CLI_OBJ) $(POSIX_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CLI_OBJ) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(MEM_LIB) $(POSIX_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Isrc $< $(MEM_LIB) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+
+unit-tests: $(UNIT_BIN)
+
+# Each test program prints "N passed, N failed"; tools/run_tests.sh runs
+# them all and adds the lines up.
+test: deps
+	@$(MAKE) --no-print-directory all unit-tests
+	@sh tools/run_tests.sh $(UNIT_BIN)
+
+# The same library and tests must build warning-free with clang.
+clang-build:
+	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang all unit-tests >/dev/null
+
+check: deps
+	@$(MAKE) --no-print-directory all unit-tests
+	@$(MAKE) --no-print-directory clang-build
+	@sh tools/run_tests.sh $(UNIT_BIN) \
+	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB)" \
+	    "$(PYTHON) tests/fake_criteo/selftest.py" \
+	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tools/demo.py $(CLI)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(POSIX_OBJ:.o=.d) $(MEM_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

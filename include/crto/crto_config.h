@@ -1,0 +1,119 @@
+/*
+ * crto_config.h - every compile-time size and limit of crto, with defaults.
+ *
+ * Override any of them by defining it before this header is included, or by
+ * naming a file of your own in CRTO_CONFIG_FILE (e.g. -DCRTO_CONFIG_FILE=
+ * '"my_crto_config.h"'); that file is included first.  Every buffer crto uses
+ * is sized here and lives inside a struct the caller declares: nothing is
+ * allocated at run time.
+ */
+#ifndef CRTO_CONFIG_H
+#define CRTO_CONFIG_H
+
+#ifdef CRTO_CONFIG_FILE
+#include CRTO_CONFIG_FILE
+#endif
+
+/* Bytes of the receive window: one status line or header line must fit. */
+#ifndef CRTO_HTTP_RX_WINDOW
+#define CRTO_HTTP_RX_WINDOW 2048
+#endif
+
+/* Bytes of the send window: the request head must fit; the body streams
+ * through it.  Larger windows mean fewer, fuller TLS records. */
+#ifndef CRTO_HTTP_TX_WINDOW
+#define CRTO_HTTP_TX_WINDOW 2048
+#endif
+
+/* Largest JSON element (one member of the top-level object, or one element
+ * of a top-level array) that can be parsed; bigger ones are "too large". */
+#ifndef CRTO_JSON_WINDOW
+#define CRTO_JSON_WINDOW 3072
+#endif
+
+/* jsmn tokens available to parse one element. */
+#ifndef CRTO_JSON_TOKENS
+#define CRTO_JSON_TOKENS 96
+#endif
+
+/* Nesting depth the JSON splitter tracks. */
+#ifndef CRTO_JSON_MAX_DEPTH
+#define CRTO_JSON_MAX_DEPTH 32
+#endif
+
+/* OAuth2 access token (a JWT) and credentials, stored so they can be wiped. */
+#ifndef CRTO_TOKEN_MAX
+#define CRTO_TOKEN_MAX 1536
+#endif
+#ifndef CRTO_CLIENT_ID_MAX
+#define CRTO_CLIENT_ID_MAX 96
+#endif
+#ifndef CRTO_CLIENT_SECRET_MAX
+#define CRTO_CLIENT_SECRET_MAX 128
+#endif
+
+/* Host names (DNS, or a literal address) and URL path prefixes. */
+#ifndef CRTO_HOST_MAX
+#define CRTO_HOST_MAX 96
+#endif
+#ifndef CRTO_PATH_MAX
+#define CRTO_PATH_MAX 160
+#endif
+
+/* Identifiers: the longest accepted input line and the API version string. */
+#ifndef CRTO_IDENTIFIER_MAX
+#define CRTO_IDENTIFIER_MAX 256
+#endif
+#ifndef CRTO_VERSION_MAX
+#define CRTO_VERSION_MAX 16
+#endif
+
+/* Criteo's hard limit is 50,000 identifiers per contact-list request. */
+#ifndef CRTO_CHUNK_MAX
+#define CRTO_CHUNK_MAX 50000u
+#endif
+
+/* Invalid-identifier samples kept from one chunk's response. */
+#ifndef CRTO_SAMPLE_INVALID_MAX
+#define CRTO_SAMPLE_INVALID_MAX 4
+#endif
+
+/* Human-readable error message kept with the last error. */
+#ifndef CRTO_DIAG_MAX
+#define CRTO_DIAG_MAX 160
+#endif
+
+/* Refresh the token this long before it expires. */
+#ifndef CRTO_TOKEN_EARLY_MS
+#define CRTO_TOKEN_EARLY_MS 60000u
+#endif
+
+/* Timeouts (ms), sized for a shop's flaky uplink, all overridable at run time. */
+#ifndef CRTO_CONNECT_TIMEOUT_MS
+#define CRTO_CONNECT_TIMEOUT_MS 15000u
+#endif
+#ifndef CRTO_IO_TIMEOUT_MS
+#define CRTO_IO_TIMEOUT_MS 30000u
+#endif
+#ifndef CRTO_REQUEST_TIMEOUT_MS
+#define CRTO_REQUEST_TIMEOUT_MS 120000u
+#endif
+
+/* Retries of one request after 429, 5xx or a network failure before any
+ * response byte. */
+#ifndef CRTO_RETRY_ATTEMPTS
+#define CRTO_RETRY_ATTEMPTS 4
+#endif
+#ifndef CRTO_RETRY_BASE_MS
+#define CRTO_RETRY_BASE_MS 1000u
+#endif
+#ifndef CRTO_RETRY_CAP_MS
+#define CRTO_RETRY_CAP_MS 60000u
+#endif
+
+/* Largest response body crto will read for any one call. */
+#ifndef CRTO_BODY_CAP
+#define CRTO_BODY_CAP (16u * 1024u * 1024u)
+#endif
+
+#endif /* CRTO_CONFIG_H */

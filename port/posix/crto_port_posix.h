@@ -1,0 +1,55 @@
+/*
+ * crto_port_posix.h - the POSIX port (Linux, and anything with BSD sockets,
+ * poll and clock_gettime): TCP with timeouts, clocks, getrandom entropy,
+ * nanosleep and a log sink on a stdio stream; plus helpers a gateway
+ * application needs - reading a CA bundle and reading identifiers from a file.
+ */
+#ifndef CRTO_PORT_POSIX_H
+#define CRTO_PORT_POSIX_H
+
+#include <stdio.h>
+
+#include "crto/crto_config.h"
+#include "crto/crto_contact_list.h"
+#include "crto/crto_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Debian's bundle of public CAs (package ca-certificates). */
+#define CRTO_POSIX_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+
+typedef struct {
+    int fd;                 /* the connection, or -1                      */
+    FILE *log_stream;       /* where log lines go (NULL: nowhere)         */
+    crto_log_level_t log_level;
+} crto_posix_t;
+
+/* Fill port with the POSIX functions over state p (which must outlive it).
+ * Log lines at or below log_level go to log_stream (may be NULL). */
+void crto_posix_port_init(crto_posix_t *p, crto_port_t *port, FILE *log_stream, crto_log_level_t log_level);
+
+/* Read a PEM file (path NULL: the system bundle) into buf[cap], NUL-terminated;
+ * *len gets the length including the NUL, as crto_client_config_t wants.
+ * Errors: CRTO_ERR_IO (cannot read; diag names the file), CRTO_ERR_TOO_LARGE. */
+crto_err_t crto_posix_read_ca(const char *path, char *buf, size_t cap, size_t *len, crto_diag_t *diag);
+
+/* A source of identifiers reading one per line from a seekable stream
+ * (a file; a pipe must be spooled first). Blank lines are skipped; a line
+ * longer than CRTO_IDENTIFIER_MAX is handed over truncated so it is
+ * rejected by name. The stream stays the caller's to close. */
+typedef struct {
+    FILE *f;
+    uint32_t line;
+    char buf[CRTO_IDENTIFIER_MAX + 2];
+} crto_file_source_t;
+
+/* Bind src to a file source over f. Errors: CRTO_ERR_IO (not seekable). */
+crto_err_t crto_file_source_init(crto_file_source_t *fs, FILE *f, crto_id_source_t *src);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRTO_PORT_POSIX_H */

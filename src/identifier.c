@@ -1,0 +1,344 @@
+/*
+ * identifier.c - validation, normalisation and hashing of identifiers.
+ *
+ * Why hash on the device: the POS never has to store or send a customer's
+ * e-mail in clear, and every SHA-256 hex id is exactly 64 characters of
+ * [0-9a-f] - no JSON escaping, an exactly computable Content-Length.
+ */
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+
+#include "crto/crto_identifier.h"
+#include "crto/crto_json.h"
+
+static const struct {
+    const char *ms;
+    const char *rm;
+} k_type_names[CRTO_ID__COUNT] = {
+    [CRTO_ID_EMAIL] = {"email", "Email"},
+    [CRTO_ID_MADID] = {"madid", NULL},
+    [CRTO_ID_IDENTITY_LINK] = {"identityLink", "IdentityLink"},
+    [CRTO_ID_GUM] = {"gum", "Gum"},
+    [CRTO_ID_PHONE] = {"phoneNumber", "PhoneNumber"},
+    [CRTO_ID_CUSTOMER_ID] = {NULL, "CustomerId"},
+    [CRTO_ID_USER_IDENTIFIER] = {NULL, "UserIdentifier"},
+};
+
+const char *crto_id_type_name(crto_product_t product, crto_id_type_t type)
+{
+    if ((unsigned)type >= (unsigned)CRTO_ID__COUNT) {
+        return NULL;
+    }
+    return product == CRTO_PRODUCT_MS ? k_type_names[type].ms : k_type_names[type].rm;
+}
+
+crto_err_t crto_id_type_parse(crto_product_t product, const char *name, crto_id_type_t *type, crto_diag_t *diag)
+{
+    int t;
+    for (t = 0; t < (int)CRTO_ID__COUNT; t++) {
+        const char *n = crto_id_type_name(product, (crto_id_type_t)t);
+        if (n != NULL && name != NULL && strcmp(n, name) == 0) {
+            *type = (crto_id_type_t)t;
+            return CRTO_OK;
+        }
+    }
+    return crto_diag_set(diag, CRTO_ERR_ARG, "unknown identifier type \"%.32s\" (expected %s)", name ? name : "",
+                         product == CRTO_PRODUCT_MS ? "email, madid, identityLink, gum or phoneNumber"
+                                                    : "Email, UserIdentifier, IdentityLink, Gum, CustomerId or "
+                                                      "PhoneNumber");
+}
+
+bool crto_id_type_hashed(crto_id_type_t type)
+{
+    return type == CRTO_ID_EMAIL || type == CRTO_ID_PHONE;
+}
+
+bool crto_id_is_valid(const char *s, size_t len)
+{
+    size_t i;
+    if (s == NULL || len == 0 || len > 20) {
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void crto_sha256_hex(const uint8_t *data, size_t len, char hex[CRTO_SHA256_HEX_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char digest[32];
+    size_t i;
+#if MBEDTLS_VERSION_MAJOR >= 3
+    (void)mbedtls_sha256(data, len, digest, 0);
+#else
+    (void)mbedtls_sha256_ret(data, len, digest, 0);
+#endif
+    for (i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[CRTO_SHA256_HEX_LEN] = '\0';
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are refused. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0];
+    size_t n, i;
+    uint32_t cp;
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (left < n) {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return n;
+}
+
+static crto_err_t check_text(const char *s, size_t n, crto_diag_t *diag)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k;
+        if (c < 0x20 || c == 0x7F) {
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "control character 0x%02x at byte %zu", c, i + 1);
+        }
+        k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "invalid UTF-8 at byte %zu", i + 1);
+        }
+        i += k;
+    }
+    return CRTO_OK;
+}
+
+static bool is_hex64(const char *s, size_t n)
+{
+    size_t i;
+    if (n != CRTO_SHA256_HEX_LEN) {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (!is_hex((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static crto_err_t norm_email(const char *s, size_t n, char *norm, size_t *nlen, crto_diag_t *diag)
+{
+    const char *at = memchr(s, '@', n);
+    size_t i;
+    if (at == NULL || at == s || at == s + n - 1) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "not an e-mail address (expected local@domain)");
+    }
+    for (i = 0; i < n; i++) {
+        if (is_space((unsigned char)s[i])) {
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "white space inside an e-mail address at byte %zu",
+                                 i + 1);
+        }
+        norm[i] = lower(s[i]);
+    }
+    *nlen = n;
+    return CRTO_OK;
+}
+
+static crto_err_t norm_phone(const char *s, size_t n, char *norm, size_t *nlen, crto_diag_t *diag)
+{
+    size_t i = 0, out = 0, digits = 0;
+    if (n >= 2 && s[0] == '0' && s[1] == '0') {
+        i = 2; /* 00 is the international prefix dialled from most countries */
+    } else if (s[0] == '+') {
+        i = 1;
+    } else {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER,
+                             "phone number is not international (start with + and the country code)");
+    }
+    norm[out++] = '+';
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (digits == 0 && c == '0') {
+                return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "country code cannot start with 0");
+            }
+            if (++digits > 15) {
+                return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "phone number has more than 15 digits (E.164)");
+            }
+            norm[out++] = c;
+        } else if (c != ' ' && c != '.' && c != '-' && c != '(' && c != ')') {
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "unexpected character '%c' in a phone number at byte %zu",
+                                 c >= 0x20 && c < 0x7F ? c : '?', i + 1);
+        }
+    }
+    if (digits < 8) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "phone number has fewer than 8 digits");
+    }
+    *nlen = out;
+    return CRTO_OK;
+}
+
+static crto_err_t norm_madid(const char *s, size_t n, char *norm, size_t *nlen, crto_diag_t *diag)
+{
+    size_t i;
+    if (n != 36) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "mobile ad id is not a UUID (8-4-4-4-12 hex digits)");
+    }
+    for (i = 0; i < n; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !is_hex((unsigned char)s[i])) {
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "mobile ad id is not a UUID (8-4-4-4-12 hex digits)");
+        }
+        norm[i] = lower(s[i]);
+    }
+    *nlen = n;
+    return CRTO_OK;
+}
+
+/* Everything both entry points share: trim, check, normalise into norm. */
+static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, char *norm, size_t *nlen,
+                            bool *prehashed, crto_diag_t *diag)
+{
+    crto_err_t e;
+    size_t i;
+
+    *prehashed = false;
+    if ((unsigned)type >= (unsigned)CRTO_ID__COUNT || (in == NULL && len > 0)) {
+        return crto_diag_set(diag, CRTO_ERR_ARG, "invalid identifier type");
+    }
+    while (len > 0 && is_space((unsigned char)in[0])) {
+        in++;
+        len--;
+    }
+    while (len > 0 && is_space((unsigned char)in[len - 1])) {
+        len--;
+    }
+    if (len == 0) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "empty identifier");
+    }
+    if (len > CRTO_IDENTIFIER_MAX) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "identifier is longer than %u bytes",
+                             (unsigned)CRTO_IDENTIFIER_MAX);
+    }
+    e = check_text(in, len, diag);
+    if (e != CRTO_OK) {
+        return e;
+    }
+    if (crto_id_type_hashed(type) && is_hex64(in, len)) {
+        for (i = 0; i < len; i++) {
+            norm[i] = lower(in[i]);
+        }
+        *nlen = len;
+        *prehashed = true;
+        return CRTO_OK;
+    }
+    switch (type) {
+    case CRTO_ID_EMAIL:
+        return norm_email(in, len, norm, nlen, diag);
+    case CRTO_ID_PHONE:
+        return norm_phone(in, len, norm, nlen, diag);
+    case CRTO_ID_MADID:
+        return norm_madid(in, len, norm, nlen, diag);
+    default:
+        memcpy(norm, in, len);
+        *nlen = len;
+        return CRTO_OK;
+    }
+}
+
+crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out,
+                                     size_t cap, size_t *out_len, crto_diag_t *diag)
+{
+    char norm[CRTO_IDENTIFIER_MAX + 1];
+    size_t nlen = 0;
+    bool prehashed;
+    crto_err_t e = normalise(type, in, len, norm, &nlen, &prehashed, diag);
+
+    if (e != CRTO_OK) {
+        return e;
+    }
+    if (hash && crto_id_type_hashed(type) && !prehashed) {
+        if (cap < CRTO_SHA256_HEX_LEN + 1) {
+            if (diag != NULL) {
+                diag->need = CRTO_SHA256_HEX_LEN + 1;
+            }
+            return crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "output buffer holds %zu bytes, a digest needs 65", cap);
+        }
+        crto_sha256_hex((const uint8_t *)norm, nlen, out);
+        *out_len = CRTO_SHA256_HEX_LEN;
+        return CRTO_OK;
+    }
+    if (cap < nlen + 1) {
+        if (diag != NULL) {
+            diag->need = nlen + 1;
+        }
+        return crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "output buffer holds %zu bytes, need %zu", cap, nlen + 1);
+    }
+    memcpy(out, norm, nlen);
+    out[nlen] = '\0';
+    *out_len = nlen;
+    return CRTO_OK;
+}
+
+crto_err_t crto_identifier_check(crto_id_type_t type, const char *in, size_t len, bool hash, size_t *json_len,
+                                 crto_diag_t *diag)
+{
+    char norm[CRTO_IDENTIFIER_MAX + 1];
+    size_t nlen = 0;
+    bool prehashed;
+    crto_err_t e = normalise(type, in, len, norm, &nlen, &prehashed, diag);
+
+    if (e != CRTO_OK) {
+        return e;
+    }
+    if ((hash && crto_id_type_hashed(type)) || prehashed) {
+        *json_len = CRTO_SHA256_HEX_LEN + 2;
+    } else {
+        *json_len = crto_json_str_len(norm, nlen);
+    }
+    return CRTO_OK;
+}

@@ -1,0 +1,221 @@
+/*
+ * main.c - the crto command: global options, the environment, dispatch.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char k_usage[] =
+    "usage: crto [GLOBAL OPTIONS] COMMAND ...\n"
+    "  --base-url URL     API root (default https://api.criteo.com; env CRTO_BASE_URL)\n"
+    "  --token-url URL    token endpoint (default <base-url>/oauth2/token; env CRTO_TOKEN_URL)\n"
+    "  --ca-file PEM      trust anchors (default: system bundle; env CRTO_CA_FILE)\n"
+    "  --api-version V    default 2026-07 (env CRTO_API_VERSION)\n"
+    "  --json             machine-readable result on stdout\n"
+    "  --verbose          log what the client does on stderr (never secrets or identifiers)\n"
+    "  Credentials: env CRITEO_CLIENT_ID and CRITEO_CLIENT_SECRET, or env CRTO_ACCESS_TOKEN.\n"
+    "\n"
+    "commands:\n"
+    "  crto token                     fetch a token; print its lifetime, never the token\n"
+    "  crto ms contacts add|remove --segment ID --type email|madid|identityLink|gum|phoneNumber\n"
+    "       [--gum-caller-id N] [--input FILE|-] [--chunk-size N] [--no-hash]\n"
+    "  crto rm contacts add|remove --segment ID --type Email|UserIdentifier|IdentityLink|Gum|CustomerId|PhoneNumber\n"
+    "       [--input FILE|-] [--chunk-size N] [--no-hash]\n"
+    "\n"
+    "exit status: 0 success, 1 usage, 2 partial success, 3 authentication or permission,\n"
+    "             4 network or TLS, 5 API error after retries\n";
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("crto: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see crto --help)\n", stderr);
+    return CLI_USAGE;
+}
+
+double cli_seconds(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_exit_for(crto_err_t e)
+{
+    switch (e) {
+    case CRTO_OK:
+        return CLI_OK;
+    case CRTO_ERR_ARG:
+    case CRTO_ERR_INVALID_ID:
+    case CRTO_ERR_IDENTIFIER:
+    case CRTO_ERR_CONFIG:
+    case CRTO_ERR_IO:
+        return CLI_USAGE;
+    case CRTO_ERR_AUTH:
+    case CRTO_ERR_FORBIDDEN:
+        return CLI_AUTH;
+    case CRTO_ERR_TIMEOUT:
+    case CRTO_ERR_CONNECT:
+    case CRTO_ERR_CLOSED:
+    case CRTO_ERR_RESET:
+    case CRTO_ERR_TLS:
+    case CRTO_ERR_CERT:
+    case CRTO_ERR_WOULD_BLOCK:
+        return CLI_NETWORK;
+    default:
+        return CLI_API;
+    }
+}
+
+static const char *env_or(const char *value, const char *env)
+{
+    const char *v = getenv(env);
+    return value != NULL ? value : (v != NULL && v[0] != '\0' ? v : NULL);
+}
+
+/* The CA bundle lives here for the life of the command: a gateway tool may
+ * use a static buffer; the library itself only reads it during init. */
+static char g_ca[1 << 20];
+
+int cli_session_open(cli_session_t *s, const cli_globals_t *g)
+{
+    crto_client_config_t cfg = crto_client_config_default();
+    crto_diag_t diag;
+    crto_err_t e;
+    size_t ca_len = 0;
+
+    memset(s, 0, sizeof *s);
+    s->started = cli_seconds();
+    crto_posix_port_init(&s->posix, &s->port, g->verbose ? stderr : NULL, g->verbose ? CRTO_LOG_DEBUG : CRTO_LOG_WARN);
+    crto_diag_clear(&diag);
+    if (g->base_url != NULL) {
+        cfg.base_url = g->base_url;
+    }
+    cfg.token_url = g->token_url;
+    if (g->api_version != NULL) {
+        cfg.api_version = g->api_version;
+    }
+    cfg.log_level = g->verbose ? CRTO_LOG_DEBUG : CRTO_LOG_WARN;
+    cfg.access_token = getenv("CRTO_ACCESS_TOKEN");
+    cfg.client_id = getenv("CRITEO_CLIENT_ID");
+    cfg.client_secret = getenv("CRITEO_CLIENT_SECRET");
+    if ((cfg.access_token == NULL || cfg.access_token[0] == '\0') &&
+        (cfg.client_id == NULL || cfg.client_secret == NULL)) {
+        fputs("crto: no credentials: set CRITEO_CLIENT_ID and CRITEO_CLIENT_SECRET, or CRTO_ACCESS_TOKEN\n", stderr);
+        return CLI_AUTH;
+    }
+    if (strncmp(cfg.base_url, "https://", 8) == 0 || (cfg.token_url != NULL && strncmp(cfg.token_url, "https://", 8) == 0)) {
+        e = crto_posix_read_ca(g->ca_file, g_ca, sizeof g_ca, &ca_len, &diag);
+        if (e != CRTO_OK) {
+            fprintf(stderr, "crto: %s\n", diag.msg);
+            return CLI_USAGE;
+        }
+        cfg.ca_pem = g_ca;
+        cfg.ca_pem_len = ca_len;
+    }
+    e = crto_client_init(&s->client, &s->port, &cfg);
+    if (e != CRTO_OK) {
+        fprintf(stderr, "crto: %s\n", s->client.diag.msg);
+        return e == CRTO_ERR_CERT ? CLI_NETWORK : CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+void cli_session_close(cli_session_t *s)
+{
+    crto_client_deinit(&s->client);
+}
+
+static crto_err_t flush_stdout(void *arg, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    return fwrite(data, 1, len, stdout) == len ? CRTO_OK : CRTO_ERR_IO;
+}
+
+static uint8_t g_json_window[512];
+
+void cli_json_begin(crto_jw_t *w)
+{
+    crto_jw_init(w, g_json_window, sizeof g_json_window, flush_stdout, NULL);
+    (void)crto_jw_lit(w, "{");
+}
+
+void cli_json_key(crto_jw_t *w, const char *key, bool first)
+{
+    if (!first) {
+        (void)crto_jw_lit(w, ",");
+    }
+    (void)crto_jw_str(w, key, strlen(key));
+    (void)crto_jw_lit(w, ":");
+}
+
+void cli_json_end(crto_jw_t *w)
+{
+    (void)crto_jw_lit(w, "}\n");
+    (void)crto_jw_finish(w);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    cli_globals_t g;
+    char *rest[64];
+    int nrest = 0, i;
+
+    memset(&g, 0, sizeof g);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(k_usage, stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            g.json = true;
+        } else if (strcmp(a, "--verbose") == 0) {
+            g.verbose = true;
+        } else if (strcmp(a, "--base-url") == 0 || strcmp(a, "--token-url") == 0 || strcmp(a, "--ca-file") == 0 ||
+                   strcmp(a, "--api-version") == 0) {
+            if (!has_value) {
+                return cli_usage_error("%s needs a value", a);
+            }
+            if (strcmp(a, "--base-url") == 0) {
+                g.base_url = argv[++i];
+            } else if (strcmp(a, "--token-url") == 0) {
+                g.token_url = argv[++i];
+            } else if (strcmp(a, "--ca-file") == 0) {
+                g.ca_file = argv[++i];
+            } else {
+                g.api_version = argv[++i];
+            }
+        } else {
+            if (nrest == (int)(sizeof rest / sizeof rest[0])) {
+                return cli_usage_error("too many arguments");
+            }
+            rest[nrest++] = argv[i];
+        }
+    }
+    g.base_url = env_or(g.base_url, "CRTO_BASE_URL");
+    g.token_url = env_or(g.token_url, "CRTO_TOKEN_URL");
+    g.ca_file = env_or(g.ca_file, "CRTO_CA_FILE");
+    g.api_version = env_or(g.api_version, "CRTO_API_VERSION");
+
+    if (nrest == 0) {
+        fputs(k_usage, stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(rest[0], "token") == 0) {
+        return cmd_token(&g, nrest - 1, rest + 1);
+    }
+    if ((strcmp(rest[0], "ms") == 0 || strcmp(rest[0], "rm") == 0) && nrest >= 2 &&
+        strcmp(rest[1], "contacts") == 0) {
+        return cmd_contacts(&g, rest[0][0] == 'm' ? CRTO_PRODUCT_MS : CRTO_PRODUCT_RM, nrest - 2, rest + 2);
+    }
+    return cli_usage_error("unknown command \"%s%s%s\"", rest[0], nrest > 1 ? " " : "", nrest > 1 ? rest[1] : "");
+}
