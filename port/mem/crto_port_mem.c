@@ -21,6 +21,9 @@ static crto_err_t mem_connect(void *ctx, const char *host, uint16_t port, uint32
     }
     m->conn = (int)m->connects++;
     m->rx_pos = 0;
+    m->part = 0;
+    m->part_off = 0;
+    m->tx_mark = 0;
     m->tx_conn_bytes = 0;
     (void)snprintf(m->host, sizeof m->host, "%s", host);
     m->port = port;
@@ -63,7 +66,7 @@ static int32_t mem_recv(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms
 {
     crto_mem_t *m = ctx;
     const crto_mem_script_t *s;
-    size_t end;
+    size_t end, left;
     if (m->conn < 0) {
         return -(int32_t)CRTO_ERR_CLOSED;
     }
@@ -76,24 +79,46 @@ static int32_t mem_recv(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms
     if (s->reset_at != SIZE_MAX && m->rx_pos >= s->reset_at) {
         return -(int32_t)CRTO_ERR_RESET;
     }
-    end = s->len;
-    if (s->close_at < end) {
-        end = s->close_at;
-    }
-    if (s->reset_at < end) {
-        end = s->reset_at;
-    }
-    if (m->rx_pos >= end) {
+    if (m->rx_pos >= s->close_at) {
         return -(int32_t)CRTO_ERR_CLOSED;
     }
-    if (len > end - m->rx_pos) {
-        len = end - m->rx_pos;
+    /* the first answer waits for a request, each next one for another */
+    while (m->part < s->n_parts && m->part_off == s->part_len[m->part]) {
+        if (m->part + 1 >= s->n_parts) {
+            return -(int32_t)CRTO_ERR_CLOSED; /* all said: the server closes */
+        }
+        if (m->tx_conn_bytes <= m->tx_mark) {
+            m->now += timeout_ms; /* nothing asked yet: silence */
+            return 0;
+        }
+        m->part++;
+        m->part_off = 0;
+        m->tx_mark = m->tx_conn_bytes;
+    }
+    if (m->part >= s->n_parts) {
+        return -(int32_t)CRTO_ERR_CLOSED;
+    }
+    if (m->part == 0 && m->part_off == 0 && m->tx_conn_bytes == 0) {
+        m->now += timeout_ms;
+        return 0;
+    }
+    left = s->part_len[m->part] - m->part_off;
+    end = s->close_at < s->reset_at ? s->close_at : s->reset_at;
+    if (end != SIZE_MAX && left > end - m->rx_pos) {
+        left = end - m->rx_pos;
+    }
+    if (len > left) {
+        len = left;
     }
     if (m->max_read != 0 && len > m->max_read) {
         len = m->max_read;
     }
-    memcpy(buf, s->data + m->rx_pos, len);
+    memcpy(buf, s->part[m->part] + m->part_off, len);
+    m->part_off += len;
     m->rx_pos += len;
+    if (m->part == 0 && m->part_off == len) {
+        m->tx_mark = m->tx_conn_bytes; /* the first answer is released */
+    }
     return (int32_t)len;
 }
 
@@ -170,11 +195,26 @@ crto_mem_script_t *crto_mem_add(crto_mem_t *m, const void *data, size_t len)
         return NULL;
     }
     s = &m->scripts[m->n_scripts++];
-    s->data = data;
-    s->len = len;
+    memset(s, 0, sizeof *s);
     s->close_at = SIZE_MAX;
     s->reset_at = SIZE_MAX;
     s->tx_reset_at = SIZE_MAX;
-    s->refuse = false;
+    return crto_mem_then(m, data, len);
+}
+
+crto_mem_script_t *crto_mem_then(crto_mem_t *m, const void *data, size_t len)
+{
+    crto_mem_script_t *s;
+    if (m->n_scripts == 0) {
+        return NULL;
+    }
+    s = &m->scripts[m->n_scripts - 1];
+    if (s->n_parts >= CRTO_MEM_MAX_PARTS) {
+        return NULL;
+    }
+    s->part[s->n_parts] = data;
+    s->part_len[s->n_parts] = len;
+    s->n_parts++;
+    s->len += len;
     return s;
 }

@@ -21,10 +21,16 @@ extern "C" {
 #endif
 
 #define CRTO_MEM_MAX_CONNS 8
+#define CRTO_MEM_MAX_PARTS 8
 
+/* One connection's server side: its answers in order. Answer k+1 is only
+ * released after the client sent more bytes (its next request), as a real
+ * server would; after the last answer the server closes. */
 typedef struct {
-    const uint8_t *data; /* what the server sends on this connection */
-    size_t len;
+    const uint8_t *part[CRTO_MEM_MAX_PARTS];
+    size_t part_len[CRTO_MEM_MAX_PARTS];
+    uint32_t n_parts;
+    size_t len;          /* all parts together                         */
     size_t close_at;     /* recv reports a close after this many bytes (SIZE_MAX: at the end) */
     size_t reset_at;     /* recv reports a reset after this many bytes (SIZE_MAX: never) */
     size_t tx_reset_at;  /* send reports a reset once this many bytes were taken (SIZE_MAX: never) */
@@ -43,7 +49,10 @@ typedef struct {
     int conn;               /* index of the open connection, -1 when closed  */
     uint32_t connects;
     uint32_t closes;
-    size_t rx_pos;
+    size_t rx_pos;          /* bytes delivered on the open connection        */
+    uint32_t part;          /* the answer being delivered                    */
+    size_t part_off;
+    size_t tx_mark;         /* tx bytes when that answer was released        */
     size_t tx_conn_bytes;   /* bytes taken on the open connection            */
     uint8_t *tx;            /* capture of everything sent (test's buffer)    */
     size_t tx_cap;
@@ -62,9 +71,12 @@ typedef struct {
  * request bytes (may be NULL/0). */
 void crto_mem_init(crto_mem_t *m, crto_port_t *port, uint8_t *tx, size_t tx_cap);
 
-/* Add the server's answer for the next connection. Returns its script so
- * the test can set faults on it. */
+/* Add the server's first answer for the next connection. Returns its
+ * script so the test can set faults on it (NULL when full). */
 crto_mem_script_t *crto_mem_add(crto_mem_t *m, const void *data, size_t len);
+
+/* Add one more answer on the connection added last (for keep-alive). */
+crto_mem_script_t *crto_mem_then(crto_mem_t *m, const void *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -321,24 +321,26 @@ static void test_escaped_member_names(void)
 
 static void test_too_many_tokens_reports_need(void)
 {
-    /* An array of 139 numbers is 140 tokens: over the default 96. */
-    static char js[1024];
+    /* An array of CRTO_JSON_TOKENS + 43 numbers (139 by default) is
+     * CRTO_JSON_TOKENS + 44 tokens (140): the array and its elements. */
+    static char js[CRTO_JSON_TOKENS * 8 + 512];
+    const int need = CRTO_JSON_TOKENS + 44;
     size_t n = 0;
     int i;
     crto_diag_t d;
 
     js[n++] = '[';
-    for (i = 0; i < 139; i++) {
+    for (i = 0; i < need - 1; i++) {
         n += (size_t)snprintf(js + n, sizeof js - n, "%s%d", i ? "," : "", i);
     }
     js[n++] = ']';
     crto_diag_clear(&d);
     CHECK_EQ_INT(crto_jdoc_parse(&g_doc, js, n, &d), CRTO_ERR_TOO_LARGE);
     CHECK_EQ_INT(d.err, CRTO_ERR_TOO_LARGE);
-    CHECK_EQ_INT(d.need, 140);
+    CHECK_EQ_INT(d.need, need);
     {
         char want[96];
-        snprintf(want, sizeof want, "JSON element needs 140 tokens, CRTO_JSON_TOKENS is %d",
+        snprintf(want, sizeof want, "JSON element needs %d tokens, CRTO_JSON_TOKENS is %d", need,
                  CRTO_JSON_TOKENS);
         CHECK_EQ_STR(d.msg, want);
     }
