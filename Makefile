@@ -37,6 +37,7 @@ POSIX_LIB := $(BUILD)/lib/libcrto_posix.a
 MEM_LIB   := $(BUILD)/lib/libcrto_mem.a
 CLI       := $(BUILD)/bin/crto
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
@@ -82,15 +83,17 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-tests
 	@sh tools/run_tests.sh $(UNIT_BIN)
 
-# The same library and tests must build warning-free with clang.
+# The same library and tests must build warning-free with clang (-gdwarf-4
+# so valgrind 3.19 can read the debug info).
 clang-build:
-	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang all unit-tests >/dev/null
+	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang CFLAGS="-O2 -gdwarf-4" all unit-tests >/dev/null
 
 check: deps
 	@$(MAKE) --no-print-directory all unit-tests
 	@$(MAKE) --no-print-directory clang-build
-	@sh tools/run_tests.sh $(UNIT_BIN) \
-	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB)" \
+	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) \
+	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
+	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \
 	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)"
 
