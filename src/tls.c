@@ -182,33 +182,9 @@ crto_err_t crto_tls_handshake(crto_tls_t *tls, const char *host, uint64_t deadli
     return CRTO_OK;
 }
 
-int32_t crto_tls_send(crto_tls_t *tls, const uint8_t *buf, size_t len, uint32_t timeout_ms)
+/* The last mbedTLS result of a read or write, in the port's convention. */
+static int32_t io_result(int rc, const char *what)
 {
-    int rc;
-    uint64_t now = tls->port->now_ms(tls->port->ctx);
-    tls->deadline_ms = now + timeout_ms;
-    do {
-        rc = mbedtls_ssl_write(&tls->ssl, buf, len);
-    } while ((rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) &&
-             tls->port->now_ms(tls->port->ctx) < tls->deadline_ms);
-    if (rc > 0) {
-        return (int32_t)rc;
-    }
-    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) {
-        return 0;
-    }
-    return -(int32_t)map_mbedtls(rc, "write", NULL);
-}
-
-int32_t crto_tls_recv(crto_tls_t *tls, uint8_t *buf, size_t len, uint32_t timeout_ms)
-{
-    int rc;
-    uint64_t now = tls->port->now_ms(tls->port->ctx);
-    tls->deadline_ms = now + timeout_ms;
-    do {
-        rc = mbedtls_ssl_read(&tls->ssl, buf, len);
-    } while ((rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) &&
-             tls->port->now_ms(tls->port->ctx) < tls->deadline_ms);
     if (rc > 0) {
         return (int32_t)rc;
     }
@@ -218,7 +194,33 @@ int32_t crto_tls_recv(crto_tls_t *tls, uint8_t *buf, size_t len, uint32_t timeou
     if (rc == 0) {
         return -(int32_t)CRTO_ERR_CLOSED;
     }
-    return -(int32_t)map_mbedtls(rc, "read", NULL);
+    return -(int32_t)map_mbedtls(rc, what, NULL);
+}
+
+static bool again(const crto_tls_t *tls, int rc)
+{
+    return (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+           tls->port->now_ms(tls->port->ctx) < tls->deadline_ms;
+}
+
+int32_t crto_tls_send(crto_tls_t *tls, const uint8_t *buf, size_t len, uint32_t timeout_ms)
+{
+    int rc;
+    tls->deadline_ms = tls->port->now_ms(tls->port->ctx) + timeout_ms;
+    do {
+        rc = mbedtls_ssl_write(&tls->ssl, buf, len);
+    } while (again(tls, rc));
+    return io_result(rc, "write");
+}
+
+int32_t crto_tls_recv(crto_tls_t *tls, uint8_t *buf, size_t len, uint32_t timeout_ms)
+{
+    int rc;
+    tls->deadline_ms = tls->port->now_ms(tls->port->ctx) + timeout_ms;
+    do {
+        rc = mbedtls_ssl_read(&tls->ssl, buf, len);
+    } while (again(tls, rc));
+    return io_result(rc, "read");
 }
 
 void crto_tls_shutdown(crto_tls_t *tls)

@@ -153,6 +153,8 @@ static void print_json(const crto_upload_t *job, const crto_upload_summary_t *su
     (void)crto_jw_int(&w, st->connections);
     cli_json_key(&w, "tlsHandshakes", false);
     (void)crto_jw_int(&w, st->tls_handshakes);
+    cli_json_key(&w, "tlsResumed", false);
+    (void)crto_jw_int(&w, st->tls_resumed);
     cli_json_key(&w, "retries", false);
     (void)crto_jw_int(&w, st->retries);
     cli_json_key(&w, "milliseconds", false);
