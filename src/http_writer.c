@@ -21,6 +21,8 @@ crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *
 {
     char port_txt[8] = "";
     char length_txt[48] = "";
+    /* an IPv6 literal is bracketed in Host, as in a URL (RFC 9110 7.2) */
+    bool v6 = host != NULL && strchr(host, ':') != NULL;
     int n;
 
     if (has_crlf(method) || has_crlf(host) || has_crlf(path) || has_crlf(bearer) || has_crlf(content_type)) {
@@ -34,14 +36,14 @@ crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *
     }
     n = snprintf(buf, cap,
                  "%s %s HTTP/1.1\r\n"
-                 "Host: %s%s\r\n"
+                 "Host: %s%s%s%s\r\n"
                  "User-Agent: crto/0.1\r\n"
                  "Accept: application/json\r\n"
                  "%s%s%s"
                  "%s%s%s"
                  "%s"
                  "\r\n",
-                 method, path, host, port_txt, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
+                 method, path, v6 ? "[" : "", host, v6 ? "]" : "", port_txt, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
                  bearer ? "\r\n" : "", content_type ? "Content-Type: " : "", content_type ? content_type : "",
                  content_type ? "\r\n" : "", length_txt);
     if (n < 0) {
