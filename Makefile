@@ -17,8 +17,9 @@ AR       ?= ar
 PYTHON   ?= python3
 
 WARN     := -Wall -Wextra -Werror -Wconversion -Wshadow -pedantic
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -Iinclude -Iport/posix -Iport/mem
+OPT      ?= -O2 -g
+# CFLAGS stays the user's to add to; the flags crto needs are always there.
+ALL_CFLAGS = $(OPT) $(CFLAGS) -std=c11 $(WARN) -Iinclude -Iport/posix -Iport/mem
 LDLIBS   := -lmbedtls -lmbedx509 -lmbedcrypto
 
 LIB_SRC   := $(sort $(wildcard src/*.c))
@@ -50,7 +51,7 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,11 +70,11 @@ $(MEM_LIB): $(MEM_OBJ)
 
 $(CLI): $(CLI_OBJ) $(POSIX_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CLI_OBJ) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(CLI_OBJ) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(MEM_LIB) $(POSIX_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -Isrc $< $(MEM_LIB) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) -Itests -Isrc $< $(MEM_LIB) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
 
 unit-tests: $(UNIT_BIN)
 
@@ -86,7 +87,7 @@ test: deps
 # The same library and tests must build warning-free with clang (-gdwarf-4
 # so valgrind 3.19 can read the debug info).
 clang-build:
-	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang CFLAGS="-O2 -gdwarf-4" all unit-tests >/dev/null
+	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang OPT="-O2 -gdwarf-4" all unit-tests >/dev/null
 
 check: deps
 	@$(MAKE) --no-print-directory all unit-tests

@@ -114,6 +114,7 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
     x.content_type = "application/x-www-form-urlencoded";
     x.body = token_body;
     x.body_arg = c;
+    x.token_request = true;
     x.on_element = on_token_member;
     x.element_arg = &t;
     for (;;) {
@@ -121,7 +122,6 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
         memset(&t, 0, sizeof t);
         t.c = c;
         t.expires_in = 900;
-        c->stats.token_requests++;
         e = crto_exchange(c, &x, r, &p);
         if (e == CRTO_OK && r->http.status == 200) {
             if (!t.have_token) {

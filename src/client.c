@@ -433,6 +433,9 @@ crto_err_t crto_exchange(crto_client_t *c, const crto_exchange_t *x, crto_result
         return e;
     }
     c->stats.requests++;
+    if (x->token_request) {
+        c->stats.token_requests++;
+    }
     crto_log(c, CRTO_LOG_DEBUG, "%s %s (%lld body bytes)", x->method, x->path, (long long)content_length);
 
     /* The head goes out with the first window of body, in one write. */
@@ -536,10 +539,10 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
             }
             return CRTO_OK;
         }
-        if (!network_error(e) || p.response_started) {
-            return e;
+        if (!network_error(e) || (p.response_started && !req->idempotent)) {
+            return e; /* an answer was under way: only a repeatable request may go again */
         }
-        if (p.reused && !stale_retried) {
+        if (p.reused && !p.response_started && !stale_retried) {
             /* A kept-alive connection the server had already closed: not a
              * failure of the request, resend at once on a new one. */
             stale_retried = true;

@@ -15,6 +15,7 @@ typedef struct {
     crto_body_fn body;
     void *body_arg;
     bool bearer;               /* send the held token                     */
+    bool token_request;        /* counted as a token request              */
     crto_jsplit_fn on_element; /* elements of a 2xx JSON body             */
     void *element_arg;
 } crto_exchange_t;

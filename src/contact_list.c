@@ -77,10 +77,22 @@ static crto_err_t size_chunk(chunk_ctx_t *ctx)
         size_t len = 0, json_len = 0;
         uint32_t line = 0;
         e = job->source.next(job->source.arg, &text, &len, &line);
+        crto_diag_clear(&why);
+        if (e == CRTO_ERR_TOO_LARGE) {
+            /* a line the source could not hold: reject it, read on */
+            (void)crto_diag_set(&why, CRTO_ERR_IDENTIFIER, "identifier is longer than %u bytes",
+                                (unsigned)CRTO_IDENTIFIER_MAX);
+            e = CRTO_OK;
+            why.line = line;
+            ctx->sum->rejected++;
+            if (job->on_reject != NULL) {
+                job->on_reject(job->cb_arg, line, &why);
+            }
+            continue;
+        }
         if (e != CRTO_OK || text == NULL) {
             break;
         }
-        crto_diag_clear(&why);
         if (crto_identifier_check(job->type, text, len, hashing(job), &json_len, &why) != CRTO_OK) {
             why.line = line;
             ctx->sum->rejected++;
@@ -98,6 +110,13 @@ static crto_err_t size_chunk(chunk_ctx_t *ctx)
     return job->source.tell(job->source.arg, &ctx->end);
 }
 
+static void reset_answer(crto_chunk_result_t *res)
+{
+    res->contact_list_id = res->nb_valid = res->nb_invalid = -1;
+    res->n_samples = res->n_errors = res->n_warnings = 0;
+    res->first_problem[0] = '\0';
+}
+
 /* The sending pass, also run in counting mode to give the Content-Length. */
 static crto_err_t produce_body(void *arg, crto_jw_t *w)
 {
@@ -109,7 +128,10 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
 
     write_prefix(w, job);
     if (w->buf == NULL && w->flush == NULL) {
-        /* counting: the sizing pass already measured the identifiers */
+        /* Counting comes first in every attempt: forget what an earlier,
+         * failed attempt's answer may have half-said. */
+        reset_answer(&ctx->res);
+        /* the sizing pass already measured the identifiers */
         w->total += ctx->ids_len + (ctx->n > 0 ? ctx->n - 1u : 0u);
         return crto_jw_lit(w, k_suffix);
     }
@@ -119,6 +141,10 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
         size_t len = 0, out_len = 0;
         uint32_t line = 0;
         e = job->source.next(job->source.arg, &text, &len, &line);
+        if (e == CRTO_ERR_TOO_LARGE) {
+            e = CRTO_OK; /* a line too long to hold, rejected in the sizing pass */
+            continue;
+        }
         if (e != CRTO_OK) {
             break;
         }
@@ -313,7 +339,7 @@ crto_err_t crto_contact_list_upload(crto_client_t *c, const crto_upload_t *job, 
         memset(&ctx.res, 0, sizeof ctx.res);
         ctx.res.index = sum->chunks;
         ctx.res.identifiers = ctx.n;
-        ctx.res.contact_list_id = ctx.res.nb_valid = ctx.res.nb_invalid = -1;
+        reset_answer(&ctx.res);
         e = crto_client_call(c, &req, &result);
         ctx.res.attempts = result.attempts;
         if (e != CRTO_OK) {

@@ -34,10 +34,11 @@ typedef struct {
 /* Where identifiers come from. One identifier per call. */
 typedef struct {
     void *arg;
-    /* Next identifier: *text (valid until the next call) and its 1-based
-     * line. Returns CRTO_OK with *text set, CRTO_OK with *text NULL at the
-     * end, or an error (CRTO_ERR_IO). A source may hand over a text longer
-     * than CRTO_IDENTIFIER_MAX (truncated) so that it is reported. */
+    /* Next identifier: *text (valid until the next call, len bytes, which
+     * may include NUL bytes) and its 1-based line. Returns CRTO_OK with
+     * *text set, CRTO_OK with *text NULL at the end, CRTO_ERR_TOO_LARGE
+     * (with *line set) for a line too long to hold - it is rejected and the
+     * upload reads on - or CRTO_ERR_IO, which stops the upload. */
     crto_err_t (*next)(void *arg, const char **text, size_t *len, uint32_t *line);
     crto_err_t (*tell)(void *arg, crto_source_pos_t *pos);
     crto_err_t (*seek)(void *arg, const crto_source_pos_t *pos);

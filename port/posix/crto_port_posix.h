@@ -36,13 +36,15 @@ void crto_posix_port_init(crto_posix_t *p, crto_port_t *port, FILE *log_stream, 
 crto_err_t crto_posix_read_ca(const char *path, char *buf, size_t cap, size_t *len, crto_diag_t *diag);
 
 /* A source of identifiers reading one per line from a seekable stream
- * (a file; a pipe must be spooled first). Blank lines are skipped; a line
- * longer than CRTO_IDENTIFIER_MAX is handed over truncated so it is
- * rejected by name. The stream stays the caller's to close. */
+ * (a file; a pipe must be spooled first). Blank lines are skipped; white
+ * space around an identifier does not count towards its length; a line
+ * whose identifier is longer than CRTO_IDENTIFIER_MAX is reported as
+ * CRTO_ERR_TOO_LARGE, and NUL bytes are handed over (to be rejected as
+ * control characters). The stream stays the caller's to close. */
 typedef struct {
     FILE *f;
     uint32_t line;
-    char buf[CRTO_IDENTIFIER_MAX + 2];
+    char buf[CRTO_IDENTIFIER_MAX];
 } crto_file_source_t;
 
 /* Bind src to a file source over f. Errors: CRTO_ERR_IO (not seekable). */

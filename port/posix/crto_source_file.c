@@ -8,35 +8,53 @@
 
 #include "crto_port_posix.h"
 
+static bool blank(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Read one line: leading white space is dropped before it is buffered and
+ * trailing white space may run past the buffer, so only the identifier
+ * itself has to fit (a long run of spaces never truncates it silently). */
 static crto_err_t file_next(void *arg, const char **text, size_t *len, uint32_t *line)
 {
     crto_file_source_t *fs = arg;
     for (;;) {
-        size_t n;
-        bool blank = true;
-        size_t i;
-        if (fgets(fs->buf, (int)sizeof fs->buf, fs->f) == NULL) {
-            *text = NULL;
-            *len = 0;
-            return ferror(fs->f) ? CRTO_ERR_IO : CRTO_OK;
-        }
-        fs->line++;
-        n = strlen(fs->buf);
-        if (n > 0 && fs->buf[n - 1] == '\n') {
-            n--;
-        } else if (!feof(fs->f)) {
-            /* longer than the buffer: swallow the rest, hand over the start
-             * so the normaliser names it as too long */
-            int c;
-            while ((c = getc(fs->f)) != EOF && c != '\n') {
+        size_t kept = 0; /* bytes stored in buf                  */
+        size_t end = 0;  /* ... up to the last non-blank one     */
+        bool started = false, too_long = false, any = false;
+        int c;
+        while ((c = getc(fs->f)) != EOF && c != '\n') {
+            any = true;
+            if (!started && blank(c)) {
+                continue;
+            }
+            started = true;
+            if (kept < sizeof fs->buf) {
+                fs->buf[kept++] = (char)c;
+                if (!blank(c)) {
+                    end = kept;
+                }
+            } else if (!blank(c)) {
+                too_long = true;
             }
         }
-        for (i = 0; i < n && blank; i++) {
-            blank = fs->buf[i] == ' ' || fs->buf[i] == '\t' || fs->buf[i] == '\r';
+        if (c == EOF && ferror(fs->f)) {
+            return CRTO_ERR_IO;
         }
-        if (!blank) {
+        if (c == EOF && !any) {
+            *text = NULL;
+            *len = 0;
+            return CRTO_OK;
+        }
+        fs->line++;
+        if (too_long) {
+            *line = fs->line;
+            return CRTO_ERR_TOO_LARGE;
+        }
+        if (end > 0) {
             *text = fs->buf;
-            *len = n;
+            *len = end;
             *line = fs->line;
             return CRTO_OK;
         }

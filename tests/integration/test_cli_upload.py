@@ -61,6 +61,11 @@ def norm(line):
     return line.strip(" \t\r\n\v\f").lower()
 
 
+def why(rc, err):
+    """Failure details: the exit status and, if any, stderr."""
+    return "exit %s%s" % (rc, "; stderr: " + short(err.strip()) if err.strip() else "")
+
+
 def short(x, limit=300):
     s = x if isinstance(x, str) else repr(x)
     return s if len(s) <= limit else s[:limit] + "..."
@@ -209,7 +214,7 @@ def test_chunk_size(t):
     raw, clean = make_emails(2500, seed=2, prefix="chunk")
     path = t.write(raw)
     rc, out, err, _ = t.run(add_args(1002, path, "--chunk-size", "1000"))
-    check("b. --chunk-size 1000: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("b. --chunk-size 1000: exit 0", rc == 0, why(rc, err))
     counts = [r["identifiers"] for r in patches(fc)]
     check("b. --chunk-size 1000 with 2,500 ids: requests of 1000/1000/500",
           counts == [1000, 1000, 500], counts)
@@ -237,7 +242,7 @@ def test_bad_segments(t):
         before = fc.stats()
         rc, out, err, _ = t.run(add_args(seg, path))
         after = fc.stats()
-        check("c. segment %r: exit 1" % seg, rc == 1, "exit %d, %s" % (rc, short(err)))
+        check("c. segment %r: exit 1" % seg, rc == 1, why(rc, err))
         check("c. segment %r: no request reached the server" % seg, before == after,
               delta(before, after))
         check("c. segment %r: stderr names the segment id" % seg,
@@ -247,7 +252,7 @@ def test_bad_segments(t):
     rc, _, err, _ = t.run(add_args("12345678901234567890", path))
     check("c. a 20-digit segment id is accepted", rc == 0 and
           fc.segment("12345678901234567890") == [sha("someone@example.com")],
-          "exit %d, %s" % (rc, short(err)))
+          why(rc, err))
 
 
 # --------------------------------------------------------------------------
@@ -279,7 +284,7 @@ def test_rejects(t):
              "y" * 250 + "@x.com", "erin@example.com"]
     want_lines = [3, 5, 6, 10, 11, 12, 13]
     rc, out, err, _ = t.run(add_args(1004, path), globals_=["--json"])
-    check("d. some invalid lines: exit 2", rc == 2, "exit %d, %s" % (rc, short(err)))
+    check("d. some invalid lines: exit 2", rc == 2, why(rc, err))
     reported = [int(m.group(1)) for m in REJECT_RE.finditer(err)]
     check("d. stderr names each bad line by number", reported == want_lines,
           "got %s, want %s" % (reported, want_lines))
@@ -325,7 +330,7 @@ def test_line_edges(t):
           3 in reported and sha("in@x.com") not in got,
           "reported %s; in@x.com %s" % (reported, "stored" if sha("in@x.com") in got else "not stored"))
     check("d. line edge cases: exit 2, ok@x.com stored", rc == 2 and sha("ok@x.com") in got,
-          "exit %d, %s" % (rc, short(err)))
+          why(rc, err))
 
 
 # --------------------------------------------------------------------------
@@ -339,7 +344,7 @@ def test_all_invalid(t):
     before = fc.stats()
     rc, out, err, _ = t.run(add_args(1005, path))
     d = delta(before, fc.stats())
-    check("e. all lines invalid: exit 1", rc == 1, "exit %d, %s" % (rc, short(err)))
+    check("e. all lines invalid: exit 1", rc == 1, why(rc, err))
     check("e. all lines invalid: zero network traffic (no token request)", quiet_traffic(d), d)
     check("e. all lines invalid: 4 lines reported",
           [int(m.group(1)) for m in REJECT_RE.finditer(err)] == [1, 3, 4, 5], short(err))
@@ -364,7 +369,7 @@ def test_stdin(t):
     data = "".join(l + "\n" for l in raw).encode("utf-8")
     rc, out, err, _ = t.run(["ms", "contacts", "add", "--segment", "1006", "--type", "email",
                              "--input", "-", "--chunk-size", "1000"], stdin_bytes=data)
-    check("f. --input - from a pipe: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("f. --input - from a pipe: exit 0", rc == 0, why(rc, err))
     got = fc.segment(1006)
     want = {sha(c) for c in clean}
     check("f. pipe: segment holds exactly the hashed input", set(got) == want and len(got) == 2500,
@@ -389,7 +394,7 @@ def test_prehashed(t):
     rc, _, err, _ = t.run(add_args(1007, path))
     got = fc.segment(1007)
     want = set(hashes) | {sha("plain@example.com")}
-    check("g. pre-hashed input: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("g. pre-hashed input: exit 0", rc == 0, why(rc, err))
     check("g. 64-hex lines pass through lowercased, not re-hashed",
           set(got) == want and len(got) == 11, set_diff(got, want))
     check("g. no hash-of-a-hash reached the server",
@@ -404,7 +409,7 @@ def test_no_hash(t):
     rc, _, err, _ = t.run(add_args(1008, path, "--no-hash"))
     got = fc.segment(1008)
     want = {"foo.bar@example.com", "zoe@example.org", "mixed.case@sub.example.net"}
-    check("h. --no-hash: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("h. --no-hash: exit 0", rc == 0, why(rc, err))
     check("h. --no-hash: e-mails arrive normalised in clear", set(got) == want, set_diff(got, want))
 
 
@@ -438,7 +443,7 @@ def test_rate_limit(t):
     fc.fault(mode="rate_limit", count=1, retry_after=1)
     rc, out, err, secs = t.run(add_args(1010, path), globals_=["--json"])
     statuses = [r["status"] for r in patches(fc)]
-    check("j. rate_limit once: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("j. rate_limit once: exit 0", rc == 0, why(rc, err))
     check("j. rate_limit once: the chunk got 429 then 200", statuses == [429, 200], statuses)
     check("j. rate_limit once: Retry-After: 1 was honoured (>= 0.9 s)", secs >= 0.9, "%.2f s" % secs)
     got = fc.segment(1010)
@@ -459,7 +464,7 @@ def test_unavailable(t):
     fc.fault(mode="unavailable", count=2)
     rc, _, err, _ = t.run(add_args(1011, path))
     statuses = [r["status"] for r in patches(fc)]
-    check("j. unavailable twice: exit 0 after retries", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("j. unavailable twice: exit 0 after retries", rc == 0, why(rc, err))
     check("j. unavailable twice: 503, 503, 200", statuses == [503, 503, 200], statuses)
     got = fc.segment(1011)
     want = {sha(c) for c in clean}
@@ -474,7 +479,7 @@ def test_server_error(t):
     rc, out, err, _ = t.run(add_args(1012, path), globals_=["--json"])
     fc.fault(mode="clear")
     statuses = [r["status"] for r in patches(fc)]
-    check("j. server_error beyond the retries: exit 5", rc == 5, "exit %d, %s" % (rc, short(err)))
+    check("j. server_error beyond the retries: exit 5", rc == 5, why(rc, err))
     check("j. server_error: stderr mentions HTTP 500", "HTTP 500" in err, short(err))
     check("j. server_error: 1 + %d attempts, all 500" % RETRY_ATTEMPTS,
           statuses == [500] * (1 + RETRY_ATTEMPTS), statuses)
@@ -491,7 +496,7 @@ def test_bogus_token(t):
     before = fc.stats()
     rc, _, err, _ = t.run(add_args(1013, path), env=env)
     d = delta(before, fc.stats())
-    check("j. invalid static bearer: exit 3", rc == 3, "exit %d, %s" % (rc, short(err)))
+    check("j. invalid static bearer: exit 3", rc == 3, why(rc, err))
     check("j. invalid static bearer: stderr mentions 401", "401" in err, short(err))
     check("j. invalid static bearer: no token request, one PATCH (a static token cannot be refreshed)",
           d["token_requests"] == 0 and d["api_requests"] == 1, d)
@@ -548,7 +553,7 @@ def test_close_mid_response(t):
     st = fc.stats()
     recs = patches(fc)
     check("j. close_mid_response once: exit 0 (the idempotent chunk is resent)",
-          rc == 0, "exit %d, %s" % (rc, short(err)))
+          rc == 0, why(rc, err))
     check("j. close_mid_response once: 4 PATCHes, the first resent on a new connection",
           len(recs) == 4 and recs[0]["conn"] != recs[1]["conn"]
           and recs[0]["identifiers"] == recs[1]["identifiers"] == 1000,
@@ -582,7 +587,7 @@ def test_token(t):
     fc = t.fc
     fc.reset()
     rc, out, err, _ = t.run(["token"])
-    check("k. crto token: exit 0", rc == 0, "exit %d, %s" % (rc, short(err)))
+    check("k. crto token: exit 0", rc == 0, why(rc, err))
     check("k. crto token prints the lifetime 900", re.search(r"\b900\b", out) is not None, short(out))
     check("k. crto token shows no token or secret", not leaks(out + err), leaks(out + err))
     check("k. crto token: exactly one token request",
@@ -596,7 +601,7 @@ def test_token(t):
           rc == 0 and not leaks(out + err), "exit %d, %s" % (rc, leaks(out + err)))
     env = dict(t.env, CRITEO_CLIENT_SECRET="wrong-secret")
     rc, out, err, _ = t.run(["token"], env=env)
-    check("k. wrong secret: exit 3", rc == 3, "exit %d, %s" % (rc, short(err)))
+    check("k. wrong secret: exit 3", rc == 3, why(rc, err))
     check("k. wrong secret: not echoed", "wrong-secret" not in out + err, short(err))
 
 
@@ -612,16 +617,16 @@ def test_tls(t, plain):
     before = fc.stats()
     rc, _, err, _ = t.run(add_args(1016, path), ca_file=wrong)
     d = delta(before, fc.stats())
-    check("l. --ca-file wrong_ca.pem: exit 4", rc == 4, "exit %d, %s" % (rc, short(err)))
+    check("l. --ca-file wrong_ca.pem: exit 4", rc == 4, why(rc, err))
     check("l. wrong CA: message about the certificate", "certificate" in err.lower(), short(err))
     check("l. wrong CA: no HTTP request was sent", d["requests"] == 0, d)
     rc, _, err, _ = t.run(add_args(1016, path), base_url="http://example.com")
     check("l. http://example.com: exit 1 (plain http only to loopback)", rc == 1,
-          "exit %d, %s" % (rc, short(err)))
+          why(rc, err))
     rc, _, err, _ = t.run(add_args(1016, path), server=plain)
     got = plain.segment(1016)
     check("l. plain fake server over http://127.0.0.1: exit 0", rc == 0,
-          "exit %d, %s" % (rc, short(err)))
+          why(rc, err))
     check("l. plain: stored, no TLS handshake",
           got == [sha("tls@example.com")] and plain.stats()["tls_handshakes"] == 0,
           "%s %s" % (got, plain.stats()))
@@ -634,12 +639,12 @@ def test_no_credentials(t):
     before = fc.stats()
     rc, _, err, _ = t.run(add_args(1017, path), env=t.bare_env)
     d = delta(before, fc.stats())
-    check("m. no credentials: exit 3", rc == 3, "exit %d, %s" % (rc, short(err)))
+    check("m. no credentials: exit 3", rc == 3, why(rc, err))
     check("m. no credentials: says so", "credential" in err.lower(), short(err))
     check("m. no credentials: zero network traffic", quiet_traffic(d), d)
     env = dict(t.bare_env, CRITEO_CLIENT_ID=CLIENT_ID)      # secret missing
     rc, _, err, _ = t.run(["token"], env=env)
-    check("m. client id without secret: exit 3", rc == 3, "exit %d, %s" % (rc, short(err)))
+    check("m. client id without secret: exit 3", rc == 3, why(rc, err))
 
 
 # --------------------------------------------------------------------------
@@ -684,7 +689,7 @@ def test_verbose(t):
     path = t.write(lines)
     rc, out, err, _ = t.run(add_args(1018, path, "--chunk-size", "2"), globals_=["--verbose"])
     text = out + err
-    check("o. --verbose upload: exit 2 (one bad line)", rc == 2, "exit %d, %s" % (rc, short(err)))
+    check("o. --verbose upload: exit 2 (one bad line)", rc == 2, why(rc, err))
     check("o. --verbose really logs", "crto debug" in err or "crto info" in err, short(err))
     forbidden = []
     for l in lines[:3]:
