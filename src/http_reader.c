@@ -127,7 +127,9 @@ static crto_err_t parse_header(crto_http_reader_t *r, const char *line, size_t l
         }
         resp->content_length = x;
     } else if (ieq(name, nlen, "transfer-encoding")) {
-        if (vlen >= 7 && ieq(v + vlen - 7, 7, "chunked")) {
+        /* chunked must be the last coding, as a whole token ("gzip, chunked") */
+        if (vlen >= 7 && ieq(v + vlen - 7, 7, "chunked") &&
+            (vlen == 7 || v[vlen - 8] == ',' || v[vlen - 8] == ' ' || v[vlen - 8] == '\t')) {
             resp->chunked = true;
         } else {
             return crto_diag_set(r->diag, CRTO_ERR_FRAMING, "unsupported Transfer-Encoding");
@@ -157,7 +159,7 @@ static crto_err_t parse_header(crto_http_reader_t *r, const char *line, size_t l
 }
 
 /* Decide how the body is framed once the head is complete. */
-static void start_body(crto_http_reader_t *r)
+static crto_err_t start_body(crto_http_reader_t *r)
 {
     crto_http_response_t *resp = r->resp;
     if (r->no_body || resp->status == 204 || resp->status == 304) {
@@ -166,12 +168,22 @@ static void start_body(crto_http_reader_t *r)
         resp->close = resp->close || resp->content_length >= 0; /* both given: do not trust the peer */
         r->state = ST_CHUNK_SIZE;
     } else if (resp->content_length >= 0) {
+        if ((uint64_t)resp->content_length > r->cap) {
+            /* refuse before a byte reaches the sink, with the real need */
+            if (r->diag != NULL) {
+                r->diag->need = (size_t)resp->content_length;
+            }
+            return crto_diag_set(r->diag, CRTO_ERR_TOO_LARGE,
+                                 "response body of %lld bytes is larger than its cap of %llu bytes",
+                                 (long long)resp->content_length, (unsigned long long)r->cap);
+        }
         r->remaining = (uint64_t)resp->content_length;
         r->state = r->remaining == 0 ? ST_DONE : ST_BODY_LENGTH;
     } else {
         resp->close = true;
         r->state = ST_BODY_CLOSE;
     }
+    return CRTO_OK;
 }
 
 static crto_err_t parse_chunk_size(crto_http_reader_t *r, const char *line, size_t len)
@@ -217,6 +229,16 @@ static crto_err_t deliver(crto_http_reader_t *r, const uint8_t *p, size_t n, crt
     return sink != NULL ? sink(arg, p, n) : CRTO_OK;
 }
 
+static void reset_response(crto_http_response_t *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->content_length = -1;
+    resp->retry_after_s = -1;
+    resp->rl_limit = -1;
+    resp->rl_remaining = -1;
+    resp->rl_reset = -1;
+}
+
 static crto_err_t on_line(crto_http_reader_t *r, const char *line, size_t len)
 {
     switch (r->state) {
@@ -228,10 +250,13 @@ static crto_err_t on_line(crto_http_reader_t *r, const char *line, size_t len)
             if (r->state == ST_TRAILERS) {
                 r->state = ST_DONE;
             } else if (r->resp->status < 200) {
-                /* 1xx interim response: a real one follows */
+                /* 1xx interim response: a real one follows, with its own headers */
+                reset_response(r->resp);
+                r->lines = 0;
+                r->interim_seen = true;
                 r->state = ST_STATUS;
             } else {
-                start_body(r);
+                return start_body(r);
             }
             return CRTO_OK;
         }
@@ -256,12 +281,7 @@ void crto_http_reader_init(crto_http_reader_t *r, crto_http_response_t *resp, ui
                            bool head_request, crto_diag_t *diag)
 {
     memset(r, 0, sizeof *r);
-    memset(resp, 0, sizeof *resp);
-    resp->content_length = -1;
-    resp->retry_after_s = -1;
-    resp->rl_limit = -1;
-    resp->rl_remaining = -1;
-    resp->rl_reset = -1;
+    reset_response(resp);
     r->resp = resp;
     r->diag = diag;
     r->cap = body_cap;
@@ -316,7 +336,7 @@ crto_err_t crto_http_reader_eof(crto_http_reader_t *r)
         r->state = ST_DONE;
         return CRTO_OK;
     case ST_STATUS:
-        if (r->resp->status == 0) {
+        if (!r->interim_seen) {
             return crto_diag_set(r->diag, CRTO_ERR_CLOSED, "connection closed before any response");
         }
         return crto_diag_set(r->diag, CRTO_ERR_CLOSED, "connection closed after an interim response");

@@ -138,18 +138,19 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
     return n;
 }
 
-static crto_err_t check_text(const char *s, size_t n, crto_diag_t *diag)
+/* base: bytes trimmed before s, so positions count from the caller's input */
+static crto_err_t check_text(const char *s, size_t n, size_t base, crto_diag_t *diag)
 {
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         size_t k;
         if (c < 0x20 || c == 0x7F) {
-            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "control character 0x%02x at byte %zu", c, i + 1);
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "control character 0x%02x at byte %zu", c, base + i + 1);
         }
         k = utf8_seq((const unsigned char *)s + i, n - i);
         if (k == 0) {
-            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "invalid UTF-8 at byte %zu", i + 1);
+            return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "invalid UTF-8 at byte %zu", base + i + 1);
         }
         i += k;
     }
@@ -170,17 +171,20 @@ static bool is_hex64(const char *s, size_t n)
     return true;
 }
 
-static crto_err_t norm_email(const char *s, size_t n, char *norm, size_t *nlen, crto_diag_t *diag)
+static crto_err_t norm_email(const char *s, size_t n, size_t base, char *norm, size_t *nlen, crto_diag_t *diag)
 {
     const char *at = memchr(s, '@', n);
     size_t i;
     if (at == NULL || at == s || at == s + n - 1) {
         return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "not an e-mail address (expected local@domain)");
     }
+    if (memchr(at + 1, '@', (size_t)(s + n - at - 1)) != NULL) {
+        return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "more than one '@' in an e-mail address");
+    }
     for (i = 0; i < n; i++) {
         if (is_space((unsigned char)s[i])) {
             return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "white space inside an e-mail address at byte %zu",
-                                 i + 1);
+                                 base + i + 1);
         }
         norm[i] = lower(s[i]);
     }
@@ -188,7 +192,7 @@ static crto_err_t norm_email(const char *s, size_t n, char *norm, size_t *nlen, 
     return CRTO_OK;
 }
 
-static crto_err_t norm_phone(const char *s, size_t n, char *norm, size_t *nlen, crto_diag_t *diag)
+static crto_err_t norm_phone(const char *s, size_t n, size_t base, char *norm, size_t *nlen, crto_diag_t *diag)
 {
     size_t i = 0, out = 0, digits = 0;
     if (n >= 2 && s[0] == '0' && s[1] == '0') {
@@ -212,7 +216,7 @@ static crto_err_t norm_phone(const char *s, size_t n, char *norm, size_t *nlen, 
             norm[out++] = c;
         } else if (c != ' ' && c != '.' && c != '-' && c != '(' && c != ')') {
             return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "unexpected character '%c' in a phone number at byte %zu",
-                                 c >= 0x20 && c < 0x7F ? c : '?', i + 1);
+                                 c >= 0x20 && c < 0x7F ? c : '?', base + i + 1);
         }
     }
     if (digits < 8) {
@@ -243,6 +247,7 @@ static crto_err_t norm_madid(const char *s, size_t n, char *norm, size_t *nlen, 
 static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, char *norm, size_t *nlen,
                             bool *prehashed, crto_diag_t *diag)
 {
+    const char *start = in;
     crto_err_t e;
     size_t i;
 
@@ -264,7 +269,7 @@ static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, cha
         return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "identifier is longer than %u bytes",
                              (unsigned)CRTO_IDENTIFIER_MAX);
     }
-    e = check_text(in, len, diag);
+    e = check_text(in, len, (size_t)(in - start), diag);
     if (e != CRTO_OK) {
         return e;
     }
@@ -278,9 +283,9 @@ static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, cha
     }
     switch (type) {
     case CRTO_ID_EMAIL:
-        return norm_email(in, len, norm, nlen, diag);
+        return norm_email(in, len, (size_t)(in - start), norm, nlen, diag);
     case CRTO_ID_PHONE:
-        return norm_phone(in, len, norm, nlen, diag);
+        return norm_phone(in, len, (size_t)(in - start), norm, nlen, diag);
     case CRTO_ID_MADID:
         return norm_madid(in, len, norm, nlen, diag);
     default:

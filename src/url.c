@@ -2,23 +2,36 @@
  * url.c - the two URLs crto is given (API root and token endpoint), and the
  * rule that plain http:// is for loopback test servers only.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "crto/crto_client.h"
 
 bool crto_host_is_loopback(const char *host)
 {
-    unsigned a, b, c, d;
-    char tail;
+    unsigned part = 0, value = 0, digits = 0;
+    const char *p;
     if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0) {
         return true;
     }
-    /* 127.0.0.0/8, written as a plain dotted quad and nothing else */
-    if (sscanf(host, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4) {
-        return a == 127 && b < 256 && c < 256 && d < 256;
+    if (strncmp(host, "127.", 4) != 0) {
+        return false;
     }
-    return false;
+    /* 127.0.0.0/8 as a plain dotted quad: digits and dots, nothing else */
+    for (p = host + 4, part = 1; *p != '\0'; p++) {
+        if (*p >= '0' && *p <= '9') {
+            value = value * 10u + (unsigned)(*p - '0');
+            if (++digits > 3 || value > 255) {
+                return false;
+            }
+        } else if (*p == '.' && digits > 0 && part < 3) {
+            part++;
+            value = 0;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    return part == 3 && digits > 0;
 }
 
 crto_err_t crto_url_parse(const char *url, crto_endpoint_t *ep, char *path, size_t path_cap, crto_diag_t *diag)
@@ -41,7 +54,7 @@ crto_err_t crto_url_parse(const char *url, crto_endpoint_t *ep, char *path, size
         return crto_diag_set(diag, CRTO_ERR_CONFIG, "URL must start with https:// (got \"%.40s\")", url);
     }
     path_start = p + strcspn(p, "/?#");
-    if (*path_start == '?' || *path_start == '#') {
+    if (strpbrk(path_start, "?#") != NULL) {
         return crto_diag_set(diag, CRTO_ERR_CONFIG, "URL must not carry a query or fragment");
     }
     if (*p == '[') { /* IPv6 literal */

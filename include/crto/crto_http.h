@@ -46,6 +46,7 @@ typedef struct {
     uint32_t lines;          /* header lines seen (bounded)                     */
     uint8_t state;
     bool no_body;            /* response to HEAD, or 1xx/204/304                */
+    bool interim_seen;       /* a 1xx came before the final response            */
 } crto_http_reader_t;
 
 /* Start parsing a response into resp. body_cap bounds the body (larger is

@@ -631,8 +631,12 @@ static void test_body_over_cap(void)
     CHECK_EQ_INT(g_a.err, CRTO_ERR_TOO_LARGE);
     CHECK_EQ_INT(g_a.diag.err, CRTO_ERR_TOO_LARGE);
     CHECK_EQ_INT(g_a.diag.need, 10);
-    CHECK_EQ_STR(g_a.diag.msg, "response body is larger than its cap of 5 bytes");
-    CHECK_EQ_INT(g_a.body.len, 0); /* nothing past the cap reaches the sink */
+    CHECK_EQ_STR(g_a.diag.msg, "response body of 10 bytes is larger than its cap of 5 bytes");
+    CHECK_EQ_INT(g_a.body.len, 0); /* refused at the head: nothing reaches the sink */
+    /* the same however the bytes arrive */
+    parse_k(&g_b, text, strlen(text), 1, 5, false, true);
+    CHECK_EQ_INT(g_b.err, CRTO_ERR_TOO_LARGE);
+    CHECK_EQ_INT(g_b.diag.need, 10);
 
     /* exactly the cap is fine */
     parse_k(&g_a, text, strlen(text), 4096, 10, false, true);
@@ -692,6 +696,27 @@ static void test_discard_sink(void)
 }
 
 /* -------------------------------------------- piece size does not matter */
+
+static void test_interim_headers_do_not_leak(void)
+{
+    parse(&g_a, "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\nRetry-After: 9\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+          4096);
+    CHECK_EQ_INT(g_a.err, CRTO_OK);
+    CHECK_EQ_INT(g_a.resp.status, 200);
+    CHECK_EQ_INT(g_a.resp.content_length, 2);
+    CHECK_EQ_INT(g_a.resp.retry_after_s, -1);
+    CHECK_EQ_INT(g_a.body.len, 2);
+}
+
+static void test_chunked_is_a_whole_token(void)
+{
+    parse(&g_a, "HTTP/1.1 200 OK\r\nTransfer-Encoding: notchunked\r\n\r\n", 4096);
+    CHECK_EQ_INT(g_a.err, CRTO_ERR_FRAMING);
+    parse(&g_a, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,chunked\r\n\r\n0\r\n\r\n", 4096);
+    CHECK_EQ_INT(g_a.err, CRTO_OK);
+    CHECK(g_a.resp.chunked);
+}
 
 static void check_same(const run_t *a, const run_t *b, size_t k)
 {
@@ -775,6 +800,8 @@ int main(void)
     RUN(test_head_has_no_body);
     RUN(test_100_continue_then_200);
     RUN(test_body_over_cap);
+    RUN(test_interim_headers_do_not_leak);
+    RUN(test_chunked_is_a_whole_token);
     RUN(test_sink_error_stops_the_feed);
     RUN(test_discard_sink);
     RUN(test_any_piece_size_gives_the_same_result);
