@@ -169,10 +169,10 @@ crto_err_t crto_tls_handshake(crto_tls_t *tls, const char *host, uint64_t deadli
         return map_mbedtls(rc, "handshake", diag);
     }
     {
-        /* The server resumed when it echoed the session id we offered. */
+        /* A resumed session keeps the saved master secret; a full handshake
+         * makes a new one (the session id alone says nothing with tickets). */
         const mbedtls_ssl_session *now = mbedtls_ssl_get_session_pointer(&tls->ssl);
-        tls->resumed = offered && now != NULL && now->id_len != 0 && now->id_len == tls->session.id_len &&
-                       memcmp(now->id, tls->session.id, now->id_len) == 0;
+        tls->resumed = offered && now != NULL && memcmp(now->master, tls->session.master, sizeof now->master) == 0;
     }
     /* Keep this session for the next connection. */
     mbedtls_ssl_session_free(&tls->session);

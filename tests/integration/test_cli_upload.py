@@ -560,6 +560,15 @@ def test_close_mid_response(t):
           [(r["conn"], r["identifiers"], r["fault"]) for r in recs])
     check("j. close_mid_response once: 2 connections, 1 token request",
           st["connections"] == 2 and st["token_requests"] == 1, st)
+    # the second connection resumes the first TLS session (abbreviated handshake)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = {}
+    check("j. reconnect resumes the TLS session (server and client agree)",
+          st["tls_handshakes"] == 2 and st["resumed_sessions"] == 1
+          and doc.get("tlsHandshakes") == 2 and doc.get("tlsResumed") == 1,
+          (st, {k: doc.get(k) for k in ("tlsHandshakes", "tlsResumed")}))
     got = fc.segment(1015)
     want = {sha(c) for c in clean}
     check("j. close_mid_response once: the full set is stored",
