@@ -244,6 +244,7 @@ class State:
                           "resumed_sessions": 0, "tls_handshake_failures": 0,
                           "requests": 0, "token_requests": 0,
                           "api_requests": 0, "bytes_received": 0}
+            self.server_names = []  # SNI per handshake, None when absent
             self.records = []
             self.segments = {}    # normalised segment id -> set of identifiers
             self.faults = {}      # mode -> {"remaining": n, ...parameters}
@@ -263,6 +264,12 @@ class State:
             self.stats["tls_handshakes"] += 1
             if resumed:
                 self.stats["resumed_sessions"] += 1
+
+    def server_name(self, name):
+        """Record the SNI a client sent (None when it sent none)."""
+        with self.lock:
+            if len(self.server_names) < 1000:
+                self.server_names.append(name)
 
     def handshake_failed(self):
         with self.lock:
@@ -1001,6 +1008,9 @@ class ApiServer(QuietThreadingServer):
     def __init__(self, address, state, ssl_ctx, idle_timeout):
         self.state = state
         self.ssl_ctx = ssl_ctx
+        if ssl_ctx is not None:
+            # Record the SNI of every handshake: a client must always send it.
+            ssl_ctx.sni_callback = lambda _sock, name, _ctx: state.server_name(name)
         self.idle_timeout = idle_timeout
         super().__init__(address, ApiHandler)
 
@@ -1087,6 +1097,10 @@ class AdminHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(200, self.state.snapshot_stats())
         elif path == "/_admin/requests":
             self.send_json(200, self.state.snapshot_records())
+        elif path == "/_admin/server_names":
+            with self.state.lock:
+                names = list(self.state.server_names)
+            self.send_json(200, {"server_names": names})
         elif path == "/_admin/segments":
             self.send_json(200, self.state.snapshot_segments())
         elif path == "/_admin/faults":

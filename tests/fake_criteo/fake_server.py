@@ -120,6 +120,10 @@ class FakeCriteo:
             raise FakeCriteoError("admin %s %s: HTTP %d %s" % (
                 method, path, e.code, e.read().decode("utf-8", "replace"))) from None
 
+    def server_names(self):
+        """The SNI each TLS handshake carried (None where a client sent none)."""
+        return self._admin("GET", "/_admin/server_names")["server_names"]
+
     def stats(self):
         return self._admin("GET", "/_admin/stats")
 

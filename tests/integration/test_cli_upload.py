@@ -565,6 +565,8 @@ def test_close_mid_response(t):
         doc = json.loads(out)
     except ValueError:
         doc = {}
+    check("j. every handshake sent SNI \"localhost\"",
+          fc.server_names() == ["localhost", "localhost"], fc.server_names())
     check("j. reconnect resumes the TLS session (server and client agree)",
           st["tls_handshakes"] == 2 and st["resumed_sessions"] == 1
           and doc.get("tlsHandshakes") == 2 and doc.get("tlsResumed") == 1,
@@ -715,6 +717,49 @@ def test_verbose(t):
 # --------------------------------------------------------------------------
 
 
+def test_progress_bar(t):
+    """On a terminal the upload draws a progress line on stderr; with --json
+    (or when stderr is no terminal, as in every other test) it does not."""
+    fc = t.fc
+    fc.reset()
+    raw, _ = make_emails(20000, seed=21, prefix="tty")
+    path = t.write(raw)
+
+    def run_on_tty(extra_globals):
+        master, slave = os.openpty()
+        try:
+            cmd = [t.crto, "--base-url", fc.base_url, "--ca-file", fc.ca_file] + extra_globals + \
+                add_args(1021, path, "--chunk-size", "5000")
+            p = subprocess.Popen(cmd, env=t.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=slave)
+            os.close(slave)
+            slave = None
+            chunks = []
+            while True:
+                try:
+                    data = os.read(master, 4096)
+                except OSError:          # EIO: the terminal's last writer closed
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            out = p.stdout.read()
+            p.wait(timeout=RUN_TIMEOUT)
+            return p.returncode, out.decode(), b"".join(chunks).decode("utf-8", "replace")
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+
+    rc, out, tty = run_on_tty([])
+    check("progress: exit 0 on a terminal", rc == 0, (rc, tty[-300:]))
+    check("progress: the terminal shows identifiers sent, rate and chunks",
+          "identifiers sent" in tty and "/s" in tty and "chunk" in tty, tty[-300:])
+    rc, out, tty = run_on_tty(["--json"])
+    check("progress: --json draws no bar, even on a terminal",
+          rc == 0 and "identifiers sent" not in tty and parse_json(out) is not None, (rc, tty[-300:]))
+
+
 def run_group(fn, *args):
     try:
         fn(*args)
@@ -745,7 +790,7 @@ def main(argv):
                 run_group(fn, t)
             with FakeCriteo(dir=os.path.join(tmp, "plain"), plain=True) as plain:
                 run_group(test_tls, t, plain)
-            for fn in (test_no_credentials, test_usage, test_verbose):
+            for fn in (test_no_credentials, test_usage, test_verbose, test_progress_bar):
                 run_group(fn, t)
     except Exception as e:
         check("the fake servers started and stopped", False, "%s: %s" % (type(e).__name__, e))
