@@ -109,16 +109,22 @@ static crto_err_t jw_put(crto_jw_t *w, const void *src, size_t n)
     return CRTO_OK;
 }
 
-crto_err_t crto_jw_raw(crto_jw_t *w, const char *s, size_t len)
+/* NULL text with a length is a caller bug: make it the sticky error. */
+static bool bad_text(crto_jw_t *w, const char *s, size_t len)
 {
-    if (w == NULL) {
-        return CRTO_ERR_ARG;
-    }
     if (s == NULL && len != 0) {
         if (w->err == CRTO_OK) {
             w->err = CRTO_ERR_ARG;
         }
-        return w->err;
+        return true;
+    }
+    return false;
+}
+
+crto_err_t crto_jw_raw(crto_jw_t *w, const char *s, size_t len)
+{
+    if (w == NULL || bad_text(w, s, len)) {
+        return w == NULL ? CRTO_ERR_ARG : w->err;
     }
     return jw_put(w, s, len);
 }
@@ -159,14 +165,8 @@ crto_err_t crto_jw_str(crto_jw_t *w, const char *s, size_t len)
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0;
 
-    if (w == NULL) {
-        return CRTO_ERR_ARG;
-    }
-    if (s == NULL && len != 0) {
-        if (w->err == CRTO_OK) {
-            w->err = CRTO_ERR_ARG;
-        }
-        return w->err;
+    if (w == NULL || bad_text(w, s, len)) {
+        return w == NULL ? CRTO_ERR_ARG : w->err;
     }
     (void)jw_put(w, "\"", 1);
     while (i < len) {

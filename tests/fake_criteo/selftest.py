@@ -23,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from fake_server import FakeCriteo  # noqa: E402
+from tap import check, run_group, summary  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "demo-client", "demo-secret"
 VERSION = "2026-07"
@@ -30,28 +31,7 @@ TOKEN_FORM = "client_id=%s&client_secret=%s&grant_type=client_credentials" % (
     CLIENT_ID, CLIENT_SECRET)
 PROBLEM_KEYS = {"type", "code", "instance", "title", "detail", "traceId"}
 
-passed = 0
-failed = 0
 
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok - " + name)
-    else:
-        failed += 1
-        print("not ok - %s%s" % (name, " # " + str(why) if why else ""))
-    sys.stdout.flush()
-    return cond
-
-
-def run(test, *args):
-    """Runs one group of checks; an exception counts as one failed check."""
-    try:
-        test(*args)
-    except Exception as e:   # report and carry on with the next group
-        check("%s raised no exception" % test.__name__, False, "%s: %s" % (type(e).__name__, e))
 
 
 def sha(text):
@@ -702,14 +682,13 @@ def main():
         for test in (test_files, test_token, test_keepalive_patch, test_identifier_validity,
                      test_auth, test_validation, test_not_found, test_chunked, test_faults,
                      test_large_upload, test_tls, test_robustness, test_admin):
-            run(test, fc)
-        run(test_second_server)
+            run_group(test, fc)
+        run_group(test_second_server)
     finally:
         rc = fc.stop()
     check("admin shutdown: exit status 0", rc == 0, rc)
     sys.stderr.write("selftest took %.1f s\n" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

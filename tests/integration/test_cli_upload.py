@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fake_criteo"))
 from fake_server import FakeCriteo  # noqa: E402
+from tap import check, run_group, summary  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "demo-client", "demo-secret"
 RUN_TIMEOUT = 120
@@ -34,21 +35,6 @@ CHUNK_MAX = 50000
 RETRY_ATTEMPTS = 4          # CRTO_RETRY_ATTEMPTS in include/crto/crto_config.h
 REJECT_RE = re.compile(r"^crto: line (\d+) rejected: (.*)$", re.M)
 
-passed = 0
-failed = 0
-
-
-def check(name, cond, details=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok - " + name)
-    else:
-        failed += 1
-        text = str(details).strip() or "assertion failed"
-        print("not ok - %s: %s" % (name, " | ".join(text.splitlines())))
-    sys.stdout.flush()
-    return cond
 
 
 def sha(text):
@@ -760,13 +746,6 @@ def test_progress_bar(t):
           rc == 0 and "identifiers sent" not in tty and parse_json(out) is not None, (rc, tty[-300:]))
 
 
-def run_group(fn, *args):
-    try:
-        fn(*args)
-    except Exception as e:     # one broken group must not hide the others
-        check("%s ran without an exception" % fn.__name__, False,
-              "%s: %s %s" % (type(e).__name__, e, traceback.format_exc(limit=3).replace("\n", " | ")))
-
 
 def main(argv):
     if len(argv) != 2:
@@ -795,8 +774,7 @@ def main(argv):
     except Exception as e:
         check("the fake servers started and stopped", False, "%s: %s" % (type(e).__name__, e))
     print("# %.1f s" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
