@@ -422,6 +422,8 @@ crto_err_t crto_exchange(crto_client_t *c, const crto_exchange_t *x, crto_result
             return e;
         }
         content_length = (int64_t)w.total;
+    } else if (strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0 || strcmp(x->method, "PATCH") == 0) {
+        content_length = 0; /* an empty body is still announced */
     }
     e = crto_conn_open(c, x->ep, deadline, &p->reused);
     if (e != CRTO_OK) {
@@ -504,6 +506,9 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
         e = crto_client_authenticate(c, NULL);
         if (e != CRTO_OK) {
             return e;
+        }
+        if (req->on_attempt != NULL) {
+            req->on_attempt(req->element_arg);
         }
         e = crto_exchange(c, &x, r, &p);
         r->attempts = failures + 1;

@@ -110,6 +110,7 @@ static crto_err_t size_chunk(chunk_ctx_t *ctx)
     return job->source.tell(job->source.arg, &ctx->end);
 }
 
+/* Before each attempt: forget what a failed attempt's answer half-said. */
 static void reset_answer(crto_chunk_result_t *res)
 {
     res->contact_list_id = res->nb_valid = res->nb_invalid = -1;
@@ -128,9 +129,6 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
 
     write_prefix(w, job);
     if (w->buf == NULL && w->flush == NULL) {
-        /* Counting comes first in every attempt: forget what an earlier,
-         * failed attempt's answer may have half-said. */
-        reset_answer(&ctx->res);
         /* the sizing pass already measured the identifiers */
         w->total += ctx->ids_len + (ctx->n > 0 ? ctx->n - 1u : 0u);
         return crto_jw_lit(w, k_suffix);
@@ -175,6 +173,11 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
         return crto_diag_set(&ctx->c->diag, e, "reading the identifiers failed");
     }
     return crto_jw_lit(w, k_suffix);
+}
+
+static void on_attempt(void *arg)
+{
+    reset_answer(&((chunk_ctx_t *)arg)->res);
 }
 
 static bool key_is(const char *key, size_t len, const char *want)
@@ -326,6 +329,7 @@ crto_err_t crto_contact_list_upload(crto_client_t *c, const crto_upload_t *job, 
     req.on_element = on_response;
     req.element_arg = &ctx;
     req.idempotent = true; /* adding or removing the same ids twice changes nothing */
+    req.on_attempt = on_attempt;
 
     for (;;) {
         e = size_chunk(&ctx);

@@ -8,6 +8,8 @@
 #ifndef CRTO_H
 #define CRTO_H
 
+#include "crto_audiences.h"
+#include "crto_bulk.h"
 #include "crto_client.h"
 #include "crto_config.h"
 #include "crto_contact_list.h"
@@ -16,6 +18,7 @@
 #include "crto_identifier.h"
 #include "crto_json.h"
 #include "crto_port.h"
+#include "crto_segments.h"
 #include "crto_tls.h"
 
 #define CRTO_VERSION_STRING "0.1.0"

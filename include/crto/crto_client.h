@@ -90,6 +90,9 @@ typedef struct {
     crto_jsplit_fn on_element; /* each element of a 2xx JSON response; may be NULL */
     void *element_arg;
     bool idempotent;           /* safe to resend after a failure past the first body byte */
+    /* Called (with element_arg) before every attempt, so what an attempt
+     * that failed half-way handed to on_element can be forgotten. */
+    void (*on_attempt)(void *element_arg);
 } crto_request_t;
 
 /* The outcome of one call, for the caller: status and rate-limit figures,
