@@ -37,7 +37,9 @@ LIB       := $(BUILD)/lib/libcrto.a
 POSIX_LIB := $(BUILD)/lib/libcrto_posix.a
 MEM_LIB   := $(BUILD)/lib/libcrto_mem.a
 CLI       := $(BUILD)/bin/crto
+ITEST_SRC := $(sort $(wildcard tests/integration/itest_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 
 # `make demo`, `make test` and `make check` install what they need first;
@@ -76,7 +78,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(MEM_LIB) $(POSIX_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Isrc $< $(MEM_LIB) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
 
-unit-tests: $(UNIT_BIN)
+# Integration programs drive the library against the fake server; the
+# Python wrappers in tests/integration/ start the server and run them.
+$(BUILD)/tests/itest_%: tests/integration/itest_%.c $(LIB) $(POSIX_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Isrc $< $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+
+unit-tests: $(UNIT_BIN) $(ITEST_BIN)
 
 # Each test program prints "N passed, N failed"; tools/run_tests.sh runs
 # them all and adds the lines up.
