@@ -5,6 +5,7 @@
 #define CRTO_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "crto/crto.h"
@@ -62,6 +63,82 @@ int cli_usage_error(const char *fmt, ...)
 
 int cmd_token(const cli_globals_t *g, int argc, char **argv);
 int cmd_contacts(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
+int cmd_segments(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
+int cmd_audiences(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
+
+/* ------------------------------------------------ options of a command */
+
+#define CLI_MAX_IDS 64       /* --id (and other repeatable options) per command */
+#define CLI_MAX_PROBLEMS 100 /* problems kept for the report of one command      */
+
+/* A repeatable option's values, borrowed from argv. */
+typedef struct {
+    const char *v[CLI_MAX_IDS];
+    uint32_t n;
+} cli_list_t;
+
+/* One option a command accepts: exactly one of value (once), list
+ * (repeatable) or flag (no value) is set. */
+typedef struct {
+    const char *name;
+    const char **value;
+    cli_list_t *list;
+    bool *flag;
+} cli_opt_t;
+
+/* Parse argv[0..argc) against opts (ended by a NULL name). Returns CLI_OK,
+ * or CLI_USAGE after printing why (unknown option, missing value, an
+ * option given twice, too many values). */
+int cli_parse_opts(const cli_opt_t *opts, int argc, char **argv);
+
+/* A page size from --limit: 1..max. Returns CLI_OK or CLI_USAGE (printed). */
+int cli_parse_limit(const char *text, uint32_t max, uint32_t *limit);
+
+/* ------------------------------------------------ what API commands print */
+
+/* The bulk of one call: outcomes for n (<= CLI_MAX_IDS) items and every
+ * problem (the first CLI_MAX_PROBLEMS kept), static. */
+crto_bulk_t *cli_bulk_start(uint32_t n);
+
+typedef enum {
+    CLI_BULK_ITEMS, /* "item N ok id=..." / "item N failed: code"           */
+    CLI_BULK_CREATE,/* the new ids, one per line                            */
+    CLI_BULK_SIZES  /* item lines with size=N                                */
+} cli_bulk_style_t;
+
+/* Report a bulk call that returned e: per-item lines (text) or
+ * {"items":[...],"errors","warnings","generalProblems","problems":[...],
+ * "error","exitCode"} (--json); failed items and general problems on
+ * stderr. ids[i] names request item i when the call had ids (may be NULL).
+ * Returns the exit status: cli_exit_for(e), else CLI_PARTIAL when an item
+ * failed or an error bound to no item came back, else CLI_OK. */
+int cli_bulk_report(const cli_globals_t *g, const crto_client_t *c, const crto_bulk_t *bulk,
+                    const char *const *ids, crto_err_t e, cli_bulk_style_t style);
+
+/* Problems of a call that has no items (a search): count and print them
+ * (stderr); true when one was an error. */
+bool cli_problems_had_error(void);
+void cli_problems_print(void);
+/* ,"problems":[...] */
+void cli_problems_json(crto_jw_t *w);
+
+/* The error of a failed call: on stderr; with --json the keys
+ * ,"error":{...},"exitCode":rc go into w (NULL: a whole object). */
+int cli_call_failed(const cli_globals_t *g, const crto_client_t *c, crto_err_t e, crto_jw_t *w);
+/* ,"error":null,"exitCode":rc */
+void cli_json_ok(crto_jw_t *w, int rc);
+
+/* One entity: a text line on stdout, or a JSON object into w. */
+void cli_segment_text(const crto_segment_t *s);
+void cli_segment_json(crto_jw_t *w, const crto_segment_t *s);
+void cli_audience_text(const crto_audience_t *a);
+void cli_audience_json(crto_jw_t *w, const crto_audience_t *a);
+
+/* Text from the API on a terminal: control bytes become '?'. */
+void cli_put_text(FILE *f, const char *s);
+
+/* A JSON string member, null when s is empty. */
+void cli_json_kstr(crto_jw_t *w, const char *key, const char *s, bool first);
 
 /* Progress bar on a terminal (stderr); silent elsewhere. */
 typedef struct {
