@@ -367,6 +367,7 @@ static void test_rm_segments_contacts_and_audiences(void)
     crto_bulk_init(&bulk, out, 1);
     CHECK_EQ_INT(crto_rm_segments_delete(&client, rm_account, ids, 1, &bulk), CRTO_OK);
     CHECK(out[0].ok);
+    CHECK_EQ_STR(out[0].code, "");
 }
 
 int main(int argc, char **argv)
