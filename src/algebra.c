@@ -127,7 +127,7 @@ static crto_err_t parse_node(parse_ctx_t *p, int tok, int depth, int *out)
 {
     const crto_jdoc_t *doc = p->doc;
     crto_algebra_node_t *node;
-    int idx, t, prev = -1, i, count;
+    int idx, t, prev = -1, i = -1, count;
     crto_err_t e;
 
     if (depth > CRTO_ALGEBRA_MAX_DEPTH) {

@@ -22,6 +22,7 @@ typedef struct {
     crto_data_fn on_data;
     void *data_arg;
     crto_bulk_t *bulk;        /* problems and outcomes (may be NULL)    */
+    bool not_idempotent;      /* a create or delete: no resend once sent */
     /* filled: */
     int64_t total_items;      /* meta.totalItems, -1 when absent        */
     uint32_t data_count;      /* elements of data[] seen                */
@@ -54,7 +55,8 @@ typedef struct {
     const char *const *ids; /* the items' ids, for id-keyed answers */
 } crto_bulk_ctx_t;
 
-/* One bulk call to "<prefix>/<version>" + rest. */
+/* One bulk call to "<prefix>/<version>" + rest (a rest ending in /create
+ * or /delete is not resent after a cut answer). */
 crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest, crto_body_fn body,
                          crto_data_fn on_data, crto_bulk_ctx_t *b);
 

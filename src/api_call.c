@@ -66,7 +66,8 @@ static void take_problem(crto_bulk_t *bulk, const crto_jdoc_t *doc, bool warning
     (void)crto_api_text(doc, 0, "instance", p.instance, sizeof p.instance);
     (void)crto_api_text(doc, 0, "title", p.title, sizeof p.title);
     (void)crto_api_text(doc, 0, "detail", p.detail, sizeof p.detail);
-    if (!crto_api_text(doc, 0, "traceId", p.trace_id, sizeof p.trace_id) || p.trace_id[0] == '\0') {
+    (void)crto_api_text(doc, 0, "traceId", p.trace_id, sizeof p.trace_id);
+    if (p.trace_id[0] == '\0') { /* the deprecated name of the same field */
         (void)crto_api_text(doc, 0, "traceIdentifier", p.trace_id, sizeof p.trace_id);
     }
     p.item = item_of(p.instance);
@@ -173,9 +174,9 @@ crto_err_t crto_api_call(crto_client_t *c, crto_api_call_t *call)
     req.on_element = on_element;
     req.element_arg = &ec;
     req.on_attempt = attempt;
-    /* GET and searches read; Criteo's bulk writes are keyed by name or id,
-     * so a resend after a cut answer finds the same state. */
-    req.idempotent = true;
+    /* Reads and updates can go again after a cut answer; a create or a
+     * delete may already have happened, and a resend would misreport it. */
+    req.idempotent = !call->not_idempotent;
     e = crto_client_call(c, &req, &call->result);
     if (call->bulk != NULL) {
         crto_bulk_t *b = call->bulk;
@@ -261,9 +262,11 @@ crto_err_t crto_api_search(crto_client_t *c, const char *path, uint32_t max_limi
     char full[CRTO_PATH_MAX + 64];
     crto_api_call_t call;
     pager_ctx_t pc;
+    crto_bulk_t total;
     uint32_t limit = page->limit == 0 || page->limit > max_limit ? max_limit : page->limit;
     crto_err_t e;
 
+    memset(&total, 0, sizeof total);
     page->pages = 0;
     page->visited = 0;
     page->total_items = 0;
@@ -283,6 +286,19 @@ crto_err_t crto_api_search(crto_client_t *c, const char *path, uint32_t max_limi
         call.data_arg = &pc;
         call.bulk = bulk;
         e = crto_api_call(c, &call);
+        if (bulk != NULL) {
+            /* each page's call starts its counts afresh: keep the totals */
+            total.errors += bulk->errors;
+            total.warnings += bulk->warnings;
+            if (total.general == 0 && bulk->general > 0) {
+                total.first_general = bulk->first_general;
+            }
+            total.general += bulk->general;
+            bulk->errors = total.errors;
+            bulk->warnings = total.warnings;
+            bulk->general = total.general;
+            bulk->first_general = total.first_general;
+        }
         if (e != CRTO_OK) {
             return e;
         }
@@ -300,6 +316,9 @@ crto_err_t crto_api_search(crto_client_t *c, const char *path, uint32_t max_limi
 crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest, crto_body_fn body,
                          crto_data_fn on_data, crto_bulk_ctx_t *b)
 {
+    size_t rlen = strlen(rest);
+    bool create_or_delete = (rlen >= 7 && strcmp(rest + rlen - 7, "/create") == 0) ||
+                            (rlen >= 7 && strcmp(rest + rlen - 7, "/delete") == 0);
     char path[CRTO_PATH_MAX + 32];
     crto_api_call_t call;
     crto_err_t e = crto_api_path(c, path, sizeof path, "%s", rest);
@@ -314,6 +333,7 @@ crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest,
     call.on_data = on_data;
     call.data_arg = b;
     call.bulk = b->bulk;
+    call.not_idempotent = create_or_delete;
     return crto_api_call(c, &call);
 }
 

@@ -59,8 +59,9 @@ crto_err_t crto_algebra_check(const crto_algebra_node_t *nodes, uint16_t n, crto
 crto_err_t crto_algebra_parse(const char *json, size_t len, crto_algebra_node_t *nodes, uint16_t cap, uint16_t *n,
                               crto_jdoc_t *doc, crto_diag_t *diag);
 
-/* An audience as the API returned it. The algebra is kept as its compact
- * JSON text (cut, with `truncated`, past CRTO_ALGEBRA_TEXT_MAX). */
+/* An audience as the API returned it. The algebra is kept as the JSON
+ * text the API sent (cut, with `truncated`, past CRTO_ALGEBRA_TEXT_MAX);
+ * crto_algebra_parse turns it into nodes. */
 typedef struct {
     char id[CRTO_ID_MAX + 1];
     char name[CRTO_NAME_MAX + 1];

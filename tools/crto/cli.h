@@ -91,6 +91,13 @@ typedef struct {
  * option given twice, too many values). */
 int cli_parse_opts(const cli_opt_t *opts, int argc, char **argv);
 
+/* A required option: CLI_OK, or CLI_USAGE after "crto CMD needs OPTION". */
+int cli_need(const char *value, const char *cmd, const char *option);
+int cli_need_list(const cli_list_t *list, const char *cmd, const char *option);
+
+/* The values of a repeatable option as the library's list. */
+crto_strings_t cli_strings(const cli_list_t *list);
+
 /* A page size from --limit: 1..max. Returns CLI_OK or CLI_USAGE (printed). */
 int cli_parse_limit(const char *text, uint32_t max, uint32_t *limit);
 
@@ -127,6 +134,23 @@ void cli_problems_json(crto_jw_t *w);
 int cli_call_failed(const cli_globals_t *g, const crto_client_t *c, crto_err_t e, crto_jw_t *w);
 /* ,"error":null,"exitCode":rc */
 void cli_json_ok(crto_jw_t *w, int rc);
+
+/* The output of a search, streamed as the pages come: text lines, or
+ * {"<key>":[...],"totalItems":N,"pages":M,"problems":[...],"error","exitCode"}. */
+typedef struct {
+    const cli_globals_t *g;
+    crto_jw_t w;
+    uint64_t n;
+} cli_listing_t;
+
+void cli_listing_begin(cli_listing_t *l, const cli_globals_t *g, const char *key);
+/* Before the next entity: the writer (after a comma as needed) with
+ * --json, else NULL. */
+crto_jw_t *cli_listing_next(cli_listing_t *l);
+/* Close the listing of a search that returned e; noun names one entity
+ * ("segment"). Returns the exit status. */
+int cli_listing_end(cli_listing_t *l, const crto_client_t *c, crto_err_t e, const crto_page_t *page,
+                    const char *noun);
 
 /* One entity: a text line on stdout, or a JSON object into w. */
 void cli_segment_text(const crto_segment_t *s);

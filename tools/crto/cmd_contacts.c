@@ -1,6 +1,8 @@
 /*
  * cmd_contacts.c - `crto ms|rm contacts add|remove`: upload identifiers,
- * one per line, normalised and hashed here, in chunks of at most 50,000.
+ * one per line, normalised and hashed here, in chunks of at most 50,000;
+ * and the calls around an upload: `ms contacts wipe|stats`, `rm contacts
+ * clear|stats`.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
@@ -203,6 +205,96 @@ static void print_json(const crto_upload_t *job, const crto_upload_summary_t *su
     cli_json_end(&w);
 }
 
+/* ------------------------------------------------ wipe, clear, stats */
+
+/* A match rate is sent as a JSON number; kept as text by crto. */
+static bool is_number(const char *s)
+{
+    size_t i;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (strchr("0123456789.-+eE", s[i]) == NULL) {
+            return false;
+        }
+    }
+    return i > 0;
+}
+
+static void json_count(crto_jw_t *w, const char *key, int64_t v)
+{
+    cli_json_key(w, key, false);
+    if (v >= 0) {
+        (void)crto_jw_int(w, v);
+    } else {
+        (void)crto_jw_lit(w, "null");
+    }
+}
+
+static void print_stats(const cli_globals_t *g, const char *segment, const crto_contact_stats_t *st)
+{
+    crto_jw_t w;
+    if (!g->json) {
+        printf("segment %s: identifiers=%lld matches=%lld matchRate=%s\n", segment, (long long)st->identifiers,
+               (long long)st->matches, st->match_rate[0] != '\0' ? st->match_rate : "unknown");
+        return;
+    }
+    cli_json_begin(&w);
+    cli_json_kstr(&w, "segment", segment, true);
+    json_count(&w, "identifiers", st->identifiers);
+    json_count(&w, "matches", st->matches);
+    cli_json_key(&w, "matchRate", false);
+    (void)crto_jw_lit(&w, is_number(st->match_rate) ? st->match_rate : "null");
+    cli_json_ok(&w, CLI_OK);
+    cli_json_end(&w);
+}
+
+/* ms wipe|stats --segment ID; rm clear --segment ID; rm stats --account ID --segment ID */
+static int contacts_manage(const cli_globals_t *g, crto_product_t product, const char *verb, int argc, char **argv)
+{
+    const char *segment = NULL, *account = NULL;
+    bool rm = product == CRTO_PRODUCT_RM, stats = strcmp(verb, "stats") == 0;
+    cli_opt_t opts[] = {{"--segment", &segment, NULL, NULL}, {"--account", &account, NULL, NULL}, {NULL, NULL, NULL, NULL}};
+    crto_contact_stats_t st;
+    cli_session_t s;
+    crto_err_t e;
+    int rc;
+
+    if (!rm || !stats) {
+        opts[1].name = NULL; /* --account only for rm stats */
+    }
+    rc = cli_parse_opts(opts, argc, argv);
+    if (rc == CLI_OK) {
+        rc = cli_need(segment, rm ? "rm contacts" : "ms contacts", "--segment ID");
+    }
+    if (rc == CLI_OK && rm && stats) {
+        rc = cli_need(account, "rm contacts stats", "--account ID");
+    }
+    if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
+        return rc;
+    }
+    if (stats) {
+        e = rm ? crto_rm_contact_list_stats(&s.client, account, segment, &st)
+               : crto_ms_contact_list_stats(&s.client, segment, &st);
+    } else {
+        e = rm ? crto_rm_contact_list_clear(&s.client, segment) : crto_ms_contact_list_wipe(&s.client, segment);
+    }
+    if (e != CRTO_OK) {
+        rc = cli_call_failed(g, &s.client, e, NULL);
+    } else if (stats) {
+        print_stats(g, segment, &st);
+    } else if (g->json) {
+        crto_jw_t w;
+        cli_json_begin(&w);
+        cli_json_kstr(&w, "segment", segment, true);
+        cli_json_kstr(&w, "operation", verb, false);
+        cli_json_ok(&w, CLI_OK);
+        cli_json_end(&w);
+    } else {
+        printf("%s the contact list of segment %s\n", rm ? "cleared" : "wiped", segment);
+    }
+    cli_session_close(&s);
+    return rc;
+}
+
 int cmd_contacts(const cli_globals_t *g, crto_product_t product, int argc, char **argv)
 {
     crto_upload_t job = crto_upload_default();
@@ -220,9 +312,14 @@ int cmd_contacts(const cli_globals_t *g, crto_product_t product, int argc, char 
     crto_diag_clear(&diag);
     memset(&g_report, 0, sizeof g_report);
     job.product = product;
+    if (argc >= 1 && (strcmp(argv[0], "stats") == 0 ||
+                      strcmp(argv[0], product == CRTO_PRODUCT_MS ? "wipe" : "clear") == 0)) {
+        return contacts_manage(g, product, argv[0], argc - 1, argv + 1);
+    }
     if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "remove") != 0)) {
-        return cli_usage_error("expected: crto %s contacts add|remove --segment ID --type TYPE",
-                               product == CRTO_PRODUCT_MS ? "ms" : "rm");
+        return cli_usage_error(product == CRTO_PRODUCT_MS
+                                   ? "expected: crto ms contacts add|remove|wipe|stats --segment ID ..."
+                                   : "expected: crto rm contacts add|remove|clear|stats --segment ID ...");
     }
     job.op = strcmp(argv[0], "add") == 0 ? CRTO_OP_ADD : CRTO_OP_REMOVE;
     for (i = 1; i < argc; i++) {

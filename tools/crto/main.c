@@ -23,10 +23,32 @@ static const char k_usage[] =
     "  crto token                     fetch a token; print its lifetime, never the token\n"
     "  crto ms contacts add|remove --segment ID --type email|madid|identityLink|gum|phoneNumber\n"
     "       [--gum-caller-id N] [--input FILE|-] [--chunk-size N] [--no-hash]\n"
+    "  crto ms contacts wipe --segment ID            remove every identifier (the segment stays)\n"
+    "  crto ms contacts stats --segment ID           identifiers, matches, match rate\n"
+    "  crto ms segments search --advertiser ID [--type ContactList|InMarket|...]... [--id ID]... [--limit N]\n"
+    "  crto ms segments create --advertiser ID --name NAME [--name NAME]... [--description TEXT]\n"
+    "                                                contact-list segments; prints each new id\n"
+    "  crto ms segments update --id ID [--name NAME] [--description TEXT | --clear-description]\n"
+    "  crto ms segments delete --id ID [--id ID]...\n"
+    "  crto ms segments sizes --id ID [--id ID]...\n"
+    "  crto ms audiences search --advertiser ID [--id ID]... [--segment ID]... [--limit N]\n"
+    "  crto ms audiences create --advertiser ID --name NAME --algebra JSON [--description TEXT]\n"
+    "       e.g. --algebra '{\"and\":[{\"audienceSegmentId\":\"1\"},{\"not\":{\"audienceSegmentId\":\"2\"}}]}'\n"
+    "  crto ms audiences delete --id ID [--id ID]...\n"
     "  crto rm contacts add|remove --segment ID --type Email|UserIdentifier|IdentityLink|Gum|CustomerId|PhoneNumber\n"
     "       [--input FILE|-] [--chunk-size N] [--no-hash]\n"
+    "  crto rm contacts clear --segment ID\n"
+    "  crto rm contacts stats --account ID --segment ID\n"
+    "  crto rm segments search --account ID [--retailer ID]... [--type ContactList|Events]... [--id ID]... [--limit N]\n"
+    "  crto rm segments create --account ID --retailer ID --name NAME [--name NAME]...\n"
+    "       --identifier-type Email|UserIdentifier|IdentityLink|CustomerId|PhoneNumber [--description TEXT]\n"
+    "  crto rm segments update --account ID --id ID [--name NAME] [--description TEXT | --clear-description]\n"
+    "  crto rm segments delete --account ID --id ID [--id ID]...\n"
+    "  crto rm audiences search --account ID [--retailer ID]... [--id ID]... [--segment ID]... [--limit N]\n"
+    "  Searches walk every page (--limit: page size, default the API's maximum). Up to 64 of each\n"
+    "  repeatable option. Bulk commands print \"item N ok id=...\" or \"item N failed: CODE\" per item.\n"
     "\n"
-    "exit status: 0 success, 1 usage, 2 partial success, 3 authentication or permission,\n"
+    "exit status: 0 success, 1 usage, 2 partial success (some items failed), 3 authentication or permission,\n"
     "             4 network or TLS, 5 API error after retries\n";
 
 int cli_usage_error(const char *fmt, ...)
@@ -166,7 +188,7 @@ void cli_json_end(crto_jw_t *w)
 int main(int argc, char **argv)
 {
     cli_globals_t g;
-    char *rest[64];
+    char *rest[256]; /* 64 repeated options and their values fit */
     int nrest = 0, i;
 
     memset(&g, 0, sizeof g);
@@ -213,9 +235,17 @@ int main(int argc, char **argv)
     if (strcmp(rest[0], "token") == 0) {
         return cmd_token(&g, nrest - 1, rest + 1);
     }
-    if ((strcmp(rest[0], "ms") == 0 || strcmp(rest[0], "rm") == 0) && nrest >= 2 &&
-        strcmp(rest[1], "contacts") == 0) {
-        return cmd_contacts(&g, rest[0][0] == 'm' ? CRTO_PRODUCT_MS : CRTO_PRODUCT_RM, nrest - 2, rest + 2);
+    if ((strcmp(rest[0], "ms") == 0 || strcmp(rest[0], "rm") == 0) && nrest >= 2) {
+        crto_product_t product = rest[0][0] == 'm' ? CRTO_PRODUCT_MS : CRTO_PRODUCT_RM;
+        if (strcmp(rest[1], "contacts") == 0) {
+            return cmd_contacts(&g, product, nrest - 2, rest + 2);
+        }
+        if (strcmp(rest[1], "segments") == 0) {
+            return cmd_segments(&g, product, nrest - 2, rest + 2);
+        }
+        if (strcmp(rest[1], "audiences") == 0) {
+            return cmd_audiences(&g, product, nrest - 2, rest + 2);
+        }
     }
     return cli_usage_error("unknown command \"%s%s%s\"", rest[0], nrest > 1 ? " " : "", nrest > 1 ? rest[1] : "");
 }
