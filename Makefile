@@ -104,7 +104,10 @@ check: deps
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \
-	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)"
+	    "$(PYTHON) tests/conformance/selftest_validate.py" \
+	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)" \
+	    "$(PYTHON) tests/integration/test_cli_api.py $(CLI)" \
+	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all

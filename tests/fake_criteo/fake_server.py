@@ -7,6 +7,10 @@
         ... run the client against fc.base_url with fc.ca_file ...
         assert fc.stats()["connections"] == 1
         fc.segment(42)                        # sorted identifiers of segment 42
+        fc.seed_segments("ms", 1234, advertiserId="7001")   # ids of new segments
+        fc.entities()["ms_segments"]          # every segment, keyed by id
+        fc.fault(mode="rm_wrapped_counts", count=1)         # switches, see fake_criteo.py
+    FakeCriteo(record_bodies=DIR)             # request bodies -> DIR/NNNNNN-<operationId>.json
 
 Standard library only (urllib for the admin port).
 """
@@ -40,7 +44,7 @@ class FakeCriteo:
 
     def __init__(self, dir=None, plain=False, sink=False, token_lifetime=900,
                  client_id="demo-client", client_secret="demo-secret",
-                 extra_args=()):
+                 extra_args=(), record_bodies=None):
         self._tmp = None
         if dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="fake_criteo_")
@@ -64,6 +68,10 @@ class FakeCriteo:
             cmd.append("--plain")
         if sink:
             cmd.append("--sink")
+        # Every API request body lands there as NNNNNN-<operationId>.json.
+        self.record_bodies = None if record_bodies is None else os.path.abspath(record_bodies)
+        if self.record_bodies is not None:
+            cmd.extend(["--record-bodies", self.record_bodies])
         cmd.extend(extra_args)
         self.log_path = os.path.join(self.dir, "server.log")
         self._log = open(self.log_path, "wb")
@@ -143,7 +151,27 @@ class FakeCriteo:
         return self._admin("POST", "/_admin/fault", kw)
 
     def reset(self):
+        """Clears stats, log, contact lists, entities, faults and switches."""
         return self._admin("POST", "/_admin/reset", {})
+
+    def entities(self):
+        """Every segment and audience: {"ms_segments": {id: {...}}, "ms_audiences",
+        "rm_segments", "rm_audiences"}; segments carry "identifiers" (a count)."""
+        return self._admin("GET", "/_admin/entities")
+
+    def seed_segments(self, product, count, prefix="seg", **owner):
+        """Creates count contact-list segments named PREFIX-00001...; owner is
+        advertiserId="..." (ms) or accountId=, retailerId= [, identifierType=]
+        (rm).  Returns their ids in order."""
+        body = dict(owner, product=product, count=count, prefix=prefix)
+        return self._admin("POST", "/_admin/seed_segments", body)["ids"]
+
+    def rm_audience(self, accountId, retailerId, name, algebra, description=None):
+        """Seeds one Retail Media audience (the stable API cannot create
+        them); returns it as the API's search would."""
+        body = {"accountId": accountId, "retailerId": retailerId, "name": name,
+                "algebra": algebra, "description": description}
+        return self._admin("POST", "/_admin/rm_audiences", body)["data"][0]
 
     def stop(self):
         """Asks for a clean shutdown; kills the process if it lingers. Idempotent."""

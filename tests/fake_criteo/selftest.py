@@ -17,6 +17,7 @@ import signal
 import socket
 import ssl
 import sys
+import tempfile
 import threading
 import time
 
@@ -331,7 +332,8 @@ def test_not_found(fc):
                        ("bad version word", cl_path(1, version="v1")),
                        ("non-digit id", cl_path("12a")),
                        ("21-digit id", cl_path("1" * 21)),
-                       ("unknown path", "/2026-07/marketing-solutions/audiences")):
+                       # (PATCH .../audiences is a real operation now: UpdateAudiences)
+                       ("unknown path", "/2026-07/marketing-solutions/audience-lists")):
         status, _, resp = api.call("PATCH", path, body, auth)
         check("404 not-found: " + name,
               status == 404 and is_problem(resp, "validation", "not-found", path),
@@ -624,8 +626,11 @@ def test_robustness(fc):
 
 
 def test_second_server():
-    """Plain HTTP, --sink and a 1-second token lifetime, in one more process."""
-    with FakeCriteo(plain=True, sink=True, token_lifetime=1) as fc:
+    """Plain HTTP, --sink, --record-bodies and a 1-second token lifetime, in
+    one more process."""
+    bodies = tempfile.TemporaryDirectory(prefix="fake_criteo_bodies_")
+    with bodies, FakeCriteo(plain=True, sink=True, token_lifetime=1,
+                            record_bodies=bodies.name) as fc:
         check("plain: base_url is http://127.0.0.1",
               fc.base_url == "http://127.0.0.1:%d" % fc.port, fc.base_url)
         api = Api(fc)
@@ -636,6 +641,14 @@ def test_second_server():
         check("sink: counted but not stored",
               b["data"]["attributes"]["nbValidIdentifiers"] == 10 and fc.segment(300) == []
               and fc.requests()[-1]["identifiers"] == 10, b)
+        files = sorted(os.listdir(bodies.name))
+        body = amendment("add", "email", ids)
+        with open(os.path.join(bodies.name, files[0] if files else "none"), "rb") as f:
+            recorded = f.read() if files else b""
+        check("record-bodies: the PATCH body, byte for byte, named by operationId "
+              "(token and admin calls not recorded)",
+              files == ["000001-UpdateContactListByAudienceSegment.json"] and recorded == body
+              and fc.requests()[-1]["body_file"] == files[0], files)
         st = fc.stats()
         check("plain: connections counted, no TLS handshakes",
               st["connections"] == 1 and st["tls_handshakes"] == 0, st)
@@ -675,13 +688,759 @@ def test_admin(fc):
           st)
 
 
+# --------------------------------------------------------------------------
+# The Audience API beyond contact-list uploads: segments, audiences, both
+# products.  Each group resets the server and builds what it needs.
+
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+MS_SEGMENT_KEYS = {"advertiserId", "name", "description", "type", "createdAt", "updatedAt",
+                   "behavioral", "contactList", "inMarket", "location", "lookalike",
+                   "prospecting", "retargeting"}
+RM_SEGMENT_KEYS = {"accountId", "retailerId", "name", "description", "type", "channels",
+                   "createdAt", "updatedAt", "createdById", "contactList", "events"}
+
+
+def ms(rest):
+    return "/%s/marketing-solutions/%s" % (VERSION, rest)
+
+
+def rm(rest):
+    return "/%s/retail-media/%s" % (VERSION, rest)
+
+
+def send(api, method, path, obj=None, raw=None, query=None):
+    """An authorised API call with a JSON body (obj) or raw bytes."""
+    headers = {"Authorization": "Bearer " + api.token}
+    body = None
+    if obj is not None or raw is not None:
+        body = raw if raw is not None else json.dumps(obj).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    return api.call(method, path + ("?" + query if query else ""), body, headers)
+
+
+def problems(body, key):
+    return [(p.get("code"), p.get("instance")) for p in (body.get(key) or [])] \
+        if isinstance(body, dict) else None
+
+
+def is_envelope(body):
+    """errors and warnings always present, as arrays."""
+    return isinstance(body, dict) and isinstance(body.get("errors"), list) \
+        and isinstance(body.get("warnings"), list) and "data" in body
+
+
+def bad_request(status, body, field):
+    """A 400 validation problem whose detail starts with the field."""
+    detail = first_problem(body).get("detail") or ""
+    return status == 400 and first_problem(body).get("type") == "validation" \
+        and detail.startswith(field + ":")
+
+
+def seg_create(adv, name, **targeting):
+    attrs = {"advertiserId": adv, "name": name}
+    attrs.update(targeting or {"contactList": {}})
+    return {"type": "AudienceSegment", "attributes": attrs}
+
+
+def ids_body(ids, rtype="AudienceSegment"):
+    return {"data": [{"id": i, "type": rtype, "attributes": {}} for i in ids]}
+
+
+def search_body(rtype="AudienceSegment", **filters):
+    return {"data": {"type": rtype, "attributes": filters}}
+
+
+def test_ms_segments(fc):
+    fc.reset()
+    api = Api(fc)
+    api.fetch_token()
+    s, _, b = send(api, "POST", ms("audience-segments/create"), {"data": [
+        dict(seg_create("5001", "kiosk opt-in"), attributes={
+            "advertiserId": "5001", "name": "kiosk opt-in", "description": "till",
+            "contactList": {}}),
+        seg_create("5001", "loyalty card"),
+        seg_create("5001", "kiosk opt-in"),
+        seg_create("5001", "")]})
+    check("ms create: 200 with partial success", s == 200 and is_envelope(b), (s, b))
+    data = b.get("data") or []
+    check("ms create: the two good items come back",
+          [d["attributes"]["name"] for d in data] == ["kiosk opt-in", "loyalty card"], data)
+    check("ms create: duplicate name and empty name in errors at @data/2, @data/3",
+          problems(b, "errors") == [("name-must-be-unique", "@data/2"),
+                                    ("name-must-not-be-empty", "@data/3")]
+          and b["warnings"] == [], b)
+    check("ms create: item problems carry every problem field",
+          all(set(p) == PROBLEM_KEYS and p["type"] == "validation" for p in b["errors"]),
+          b["errors"])
+    first = data[0] if data else {"attributes": {}}
+    a = first["attributes"]
+    check("ms create: AudienceSegmentEntityV1 shape",
+          first.get("type") == "AudienceSegment" and re.fullmatch(r"[0-9]+", first.get("id", ""))
+          and set(a) == MS_SEGMENT_KEYS and a["type"] == "ContactList"
+          and a["contactList"] == {"isReadOnly": False} and a["inMarket"] is None
+          and a["advertiserId"] == "5001" and a["description"] == "till"
+          and ISO_Z.fullmatch(a["createdAt"] or "") and a["updatedAt"] == a["createdAt"], first)
+    seg1 = first.get("id")
+    seg2 = data[1]["id"] if len(data) > 1 else None
+
+    s, _, b = send(api, "POST", ms("audience-segments/create"), {"data": [
+        seg_create("5001", "in-market FR", inMarket={"country": "FR", "brandIds": ["1001"],
+                                                     "buyingPower": ["High"]}),
+        seg_create("5001", "near store", location={
+            "pointsOfInterest": [{"latitude": 48.85, "longitude": 2.35, "name": "s12"}],
+            "radiusInKm": 3}),
+        seg_create("5001", "lookalike", lookalike={"seedSegmentId": seg1, "targetSize": 10000}),
+        seg_create("5001", "prospects", prospecting={"usersType": "Prospects",
+                                                     "daysSinceLastVisitMax": 30}),
+        seg_create("5001", "buyers", retargeting={"visitorsType": "Buyers",
+                                                  "daysSinceLastVisitMin": 0,
+                                                  "daysSinceLastVisitMax": 30}),
+        seg_create("5002", "kiosk opt-in")]})
+    kinds = [(d["attributes"]["type"], d["attributes"]["advertiserId"]) for d in b.get("data", [])]
+    check("ms create: type follows the targeting object; names are unique per advertiser",
+          s == 200 and kinds == [("InMarket", "5001"), ("Location", "5001"), ("Lookalike", "5001"),
+                                 ("Prospecting", "5001"), ("Retargeting", "5001"),
+                                 ("ContactList", "5002")] and b["errors"] == [], (s, b))
+    im = b["data"][0]["attributes"]["inMarket"] if s == 200 else {}
+    check("ms create: inMarket read back in the entity's shape",
+          im == {"country": "FR", "brandIds": ["1001"], "interestIds": [], "buyingPower": ["High"],
+                 "priceRange": [], "gender": None}, im)
+
+    ok_item = seg_create("5001", "x")
+    cases = [
+        ("data is an object", {"data": ok_item}, "data"),
+        ("data empty", {"data": []}, "data"),
+        ("advertiserId missing", {"data": [{"type": "AudienceSegment",
+                                            "attributes": {"name": "x", "contactList": {}}}]},
+         "data[0].attributes.advertiserId"),
+        ("advertiserId as a number", {"data": [seg_create(5001, "x")]},
+         "data[0].attributes.advertiserId"),
+        ("name missing", {"data": [ok_item, {"attributes": {"advertiserId": "1",
+                                                              "contactList": {}}}]},
+         "data[1].attributes.name"),
+        ("two targeting objects", {"data": [seg_create("1", "x", contactList={},
+                                                       inMarket={"country": "FR"})]},
+         "data[0].attributes"),
+        ("no targeting object", {"data": [{"attributes": {"advertiserId": "1", "name": "x"}}]},
+         "data[0].attributes"),
+        ("buyingPower enum case", {"data": [seg_create("1", "x", inMarket={
+            "country": "FR", "buyingPower": ["high"]})]},
+         "data[0].attributes.inMarket.buyingPower[0]"),
+        ("retargeting without days", {"data": [seg_create("1", "x", retargeting={
+            "visitorsType": "All"})]}, "data[0].attributes.retargeting.daysSinceLastVisitMin"),
+        ("radius over int32", {"data": [seg_create("1", "x", location={
+            "pointsOfInterest": [{"latitude": 1, "longitude": 2}], "radiusInKm": 2 ** 31})]},
+         "data[0].attributes.location.radiusInKm"),
+    ]
+    for name, body, field in cases:
+        s, _, b = send(api, "POST", ms("audience-segments/create"), body)
+        check("ms create: 400 %s names %s" % (name, field), bad_request(s, b, field),
+              (s, first_problem(b)))
+    check("ms create: rejected bodies created nothing",
+          len(fc.entities()["ms_segments"]) == 8, fc.entities()["ms_segments"].keys())
+
+    # update: rename + set description, clear it, keep it, unknown id, conflict
+    s, _, b = send(api, "PATCH", ms("audience-segments"), {"data": [
+        {"id": seg1, "type": "AudienceSegment",
+         "attributes": {"name": "kiosk opt-in (2026)", "description": {"value": "new"}}},
+        {"id": "99999999", "type": "AudienceSegment", "attributes": {"name": "nobody"}},
+        {"id": seg2, "type": "AudienceSegment", "attributes": {"name": "kiosk opt-in (2026)"}}]})
+    check("ms update: unknown id is a warning, a taken name an error",
+          s == 200 and problems(b, "warnings") == [("segment-not-found", "@data/1")]
+          and problems(b, "errors") == [("name-must-be-unique", "@data/2")], (s, b))
+    upd = (b.get("data") or [{}])[0]
+    check("ms update: data holds the updated entity",
+          len(b.get("data", [])) == 1 and upd.get("id") == seg1
+          and upd["attributes"]["name"] == "kiosk opt-in (2026)"
+          and upd["attributes"]["description"] == "new", b.get("data"))
+    s, _, b = send(api, "PATCH", ms("audience-segments"), {"data": [
+        {"id": seg1, "attributes": {"name": "renamed again"}}]})
+    check("ms update: an absent description is left alone",
+          s == 200 and b["data"][0]["attributes"]["description"] == "new", b)
+    s, _, b = send(api, "PATCH", ms("audience-segments"), {"data": [
+        {"id": seg1, "attributes": {"description": {"value": None}}}]})
+    check("ms update: {\"value\": null} clears the description",
+          s == 200 and b["data"][0]["attributes"]["description"] is None
+          and b["data"][0]["attributes"]["name"] == "renamed again", b)
+    for name, attrs, field in (
+            ("description as a plain string", {"description": "x"},
+             "data[0].attributes.description"),
+            ("Nillable without value", {"description": {}}, "data[0].attributes.description.value"),
+            ("contactList update", {"contactList": {}}, "data[0].attributes.contactList")):
+        s, _, b = send(api, "PATCH", ms("audience-segments"),
+                       {"data": [{"id": seg1, "attributes": attrs}]})
+        check("ms update: 400 %s names %s" % (name, field), bad_request(s, b, field),
+              (s, first_problem(b)))
+    s, _, b = send(api, "PATCH", ms("audience-segments"), {"data": [{"attributes": {}}]})
+    check("ms update: 400 without an id", bad_request(s, b, "data[0].id"), first_problem(b))
+    s, _, b = send(api, "PATCH", ms("audience-segments"), {"data": [
+        {"id": seg1, "attributes": {"inMarket": {"country": "DE"}}}]})
+    check("ms update: targeting of another segment type is an item error",
+          s == 200 and problems(b, "errors") == [("segment-type-mismatch", "@data/0")], b)
+
+    # delete: unknown in warnings; the contact list goes with the segment
+    api.patch(seg2, amendment("add", "email", [sha("d@x.y")]))
+    s, _, b = send(api, "POST", ms("audience-segments/delete"), ids_body([seg2, "424242"]))
+    check("ms delete: data lists the deleted {id, type}; unknown id in warnings",
+          s == 200 and b["data"] == [{"id": seg2, "type": "AudienceSegment"}]
+          and problems(b, "warnings") == [("segment-not-found", "@data/1")]
+          and b["errors"] == [], (s, b))
+    check("ms delete: segment and its contact list gone",
+          seg2 not in fc.entities()["ms_segments"] and seg2 not in fc.segments())
+    s, _, b = send(api, "POST", ms("audience-segments/delete"), {"data": [{"id": 5}]})
+    check("ms delete: 400 for a numeric id", bad_request(s, b, "data[0].id"), first_problem(b))
+    api.close()
+
+
+def test_ms_search_paging(fc):
+    fc.reset()
+    t0 = time.monotonic()
+    ids = fc.seed_segments("ms", 1234, advertiserId="7001", prefix="kiosk")
+    check("seed: 1,234 MS segments with increasing ids",
+          len(ids) == 1234 and [int(i) for i in ids] == sorted(int(i) for i in ids)
+          and len(set(ids)) == 1234, ids[:3])
+    fc.seed_segments("ms", 5, advertiserId="7002")
+    api = Api(fc)
+    api.fetch_token()
+    seen, pages, metas, offset = [], 0, [], 0
+    while True:
+        s, _, b = send(api, "POST", ms("audience-segments/search"),
+                       search_body(advertiserIds=["7001"]), query="limit=100&offset=%d" % offset)
+        if s != 200 or pages > 20:
+            break
+        pages += 1
+        metas.append(b["meta"])
+        seen += [d["id"] for d in b["data"]]
+        offset += 100
+        if offset >= b["meta"]["totalItems"]:
+            break
+    check("search: 1,234 segments in 13 pages of <= 100", pages == 13 and len(seen) == 1234
+          and len(set(seen)) == 1234 and set(seen) == set(ids), (pages, len(seen)))
+    check("search: sorted by numeric id", [int(i) for i in seen] == sorted(int(i) for i in seen))
+    check("search: meta {limit, offset, totalItems} on every page",
+          metas[0] == {"limit": 100, "offset": 0, "totalItems": 1234}
+          and metas[-1] == {"limit": 100, "offset": 1200, "totalItems": 1234}, metas[-1:])
+    s, _, b = send(api, "POST", ms("audience-segments/search"), search_body(advertiserIds=["7001"]))
+    check("search: limit defaults to 50", s == 200 and len(b["data"]) == 50
+          and b["meta"]["limit"] == 50 and b["meta"]["offset"] == 0, b.get("meta"))
+    s, _, b = send(api, "POST", ms("audience-segments/search"), search_body(), query="offset=5000")
+    check("search: past the end -> empty page, totalItems of all segments",
+          s == 200 and b["data"] == [] and b["meta"]["totalItems"] == 1239, b.get("meta"))
+    s, _, b = send(api, "POST", ms("audience-segments/search"),
+                   search_body(advertiserIds=["7001", "7002"], audienceSegmentIds=[ids[0], "1"],
+                               audienceSegmentTypes=["ContactList"]))
+    check("search: filters AND-ed, values OR-ed",
+          s == 200 and [d["id"] for d in b["data"]] == [ids[0]], b)
+    s, _, b = send(api, "POST", ms("audience-segments/search"),
+                   search_body(advertiserIds=["7001"], audienceSegmentTypes=["InMarket"]))
+    check("search: type filter", s == 200 and b["data"] == [] and b["meta"]["totalItems"] == 0, b)
+    for query, field in (("limit=101", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
+                         ("limit=1&limit=2", "limit")):
+        s, _, b = send(api, "POST", ms("audience-segments/search"), search_body(), query=query)
+        check("search: 400 for %s" % query,
+              s == 400 and is_problem(b, "validation", "invalid-query-parameter")
+              and first_problem(b)["detail"].startswith(field + ":"), (s, b))
+    s, _, b = send(api, "POST", ms("audience-segments/search"), search_body(), query="limit=100")
+    check("search: limit 100 is the maximum allowed", s == 200 and len(b["data"]) == 100)
+    for name, body, field in (
+            ("data as array", {"data": [search_body()["data"]]}, "data"),
+            ("type enum case", search_body(audienceSegmentTypes=["contactList"]),
+             "data.attributes.audienceSegmentTypes[0]"),
+            ("numeric advertiser id", search_body(advertiserIds=[7001]),
+             "data.attributes.advertiserIds[0]")):
+        s, _, b = send(api, "POST", ms("audience-segments/search"), body)
+        check("search: 400 %s names %s" % (name, field), bad_request(s, b, field),
+              first_problem(b))
+
+    # Retail Media: limit up to 500
+    rm_ids = fc.seed_segments("rm", 600, accountId="300", retailerId="12")
+    check("seed: RM ids are int64 above 2^53", all(int(i) > 2 ** 53 for i in rm_ids), rm_ids[:2])
+    got, offset = [], 0
+    for _ in range(3):
+        s, _, b = send(api, "POST", rm("accounts/300/audience-segments/search"),
+                       search_body("RetailMediaAudienceSegment"), query="limit=500&offset=%d" % offset)
+        got += [d["id"] for d in b.get("data", [])]
+        offset += 500
+    check("rm search: 600 segments in pages of 500", got == rm_ids, len(got))
+    s, _, b = send(api, "POST", rm("accounts/300/audience-segments/search"),
+                   search_body("RetailMediaAudienceSegment"), query="limit=501")
+    check("rm search: limit 501 -> 400", s == 400
+          and is_problem(b, "validation", "invalid-query-parameter"), (s, b))
+    s, _, b = send(api, "POST", rm("accounts/301/audience-segments/search"),
+                   search_body("RetailMediaAudienceSegment"))
+    check("rm search: another account sees none of them",
+          s == 200 and b["data"] == [] and b["meta"]["totalItems"] == 0, b)
+    recs = [r for r in fc.requests() if r["operation_id"] == "SearchAudienceSegments"]
+    check("request log: operationId and query recorded",
+          len(recs) >= 13 and recs[0]["query"] == "limit=100&offset=0"
+          and recs[0]["path"] == ms("audience-segments/search"), recs[:1])
+    check("seeding and 20 searches took %.2f s (< 5 s)" % (time.monotonic() - t0),
+          time.monotonic() - t0 < 5)
+    api.close()
+
+
+def test_ms_contact_list_stats_and_sizes(fc):
+    fc.reset()
+    api = Api(fc)
+    api.fetch_token()
+    _, _, b = send(api, "POST", ms("audience-segments/create"), {"data": [
+        seg_create("5001", "a"), seg_create("5001", "b", inMarket={"country": "FR"})]})
+    seg, other = b["data"][0]["id"], b["data"][1]["id"]
+    api.patch(seg, amendment("add", "email", [sha("s%d@x.y" % i) for i in range(5)]))
+    s, _, b = send(api, "GET", ms("audience-segments/%s/contact-list/statistics" % seg))
+    check("ms stats: uploads counted, 60 % matched",
+          s == 200 and is_envelope(b) and b["data"] == {
+              "id": seg, "type": "ContactListStatistics",
+              "attributes": {"numberOfIdentifiers": 5, "numberOfMatches": 3, "matchRate": 0.6}},
+          (s, b))
+    s, _, b = send(api, "POST", ms("audience-segments/compute-sizes"),
+                   ids_body([seg, "777777", other]))
+    sizes = {d["id"]: d["attributes"]["size"] for d in b.get("data", [])}
+    check("ms compute-sizes: contact list size, a deterministic size for the other, "
+          "unknown id in errors",
+          s == 200 and sizes.get(seg) == 5 and isinstance(sizes.get(other), int)
+          and sizes[other] > 0 and problems(b, "errors") == [("segment-not-found", "@data/1")]
+          and b["data"][0]["type"] == "AudienceSegmentSize", (s, b))
+    s, _, b = send(api, "DELETE", ms("audience-segments/%s/contact-list" % seg))
+    check("ms wipe: spec shape", s == 200 and b == {
+        "data": {"id": seg, "type": "AudienceContactlist"}, "errors": [], "warnings": []}, b)
+    s, _, b = send(api, "GET", ms("audience-segments/%s/contact-list/statistics" % seg))
+    check("ms stats after wipe: 0 identifiers, matchRate 0",
+          s == 200 and b["data"]["attributes"] == {"numberOfIdentifiers": 0,
+                                                   "numberOfMatches": 0, "matchRate": 0}, b)
+    check("ms wipe kept the segment", seg in fc.entities()["ms_segments"])
+    s, _, b = send(api, "DELETE", ms("audience-segments/31337/contact-list"))
+    check("ms wipe: never-seen segment -> 404", s == 404
+          and is_problem(b, "validation", "audience-invalid"), (s, b))
+    s, _, b = send(api, "GET", ms("audience-segments/31337/contact-list/statistics"))
+    check("ms stats: unknown segment -> 404 segment-not-found", s == 404
+          and is_problem(b, "validation", "segment-not-found"), (s, b))
+    api.patch(31337, amendment("add", "email", [sha("z@x.y")]))
+    s, _, b = send(api, "GET", ms("audience-segments/31337/contact-list/statistics"))
+    check("ms stats: an id that only received uploads is known",
+          s == 200 and b["data"]["attributes"]["numberOfIdentifiers"] == 1, (s, b))
+    s, h, b = send(api, "POST", ms("audience-segments/%s/contact-list/statistics" % seg))
+    check("ms stats: POST -> 405 Allow: GET", s == 405 and h.get("Allow") == "GET", (s, b))
+    api.close()
+
+
+def test_ms_estimates_and_in_market(fc):
+    api = Api(fc)
+    api.fetch_token()
+    body = {"data": {"type": "AudienceSegment", "attributes": {
+        "advertiserId": "5001", "inMarket": {"country": "FR", "brandIds": ["1001"]}}}}
+    s, _, b = send(api, "POST", ms("audience-segments/estimate-size"), body)
+    s2, _, b2 = send(api, "POST", ms("audience-segments/estimate-size"), body)
+    check("ms estimate-size: {data: {type, attributes: {size}}}, deterministic",
+          s == 200 and is_envelope(b) and b["data"]["type"] == "AudienceSegmentSizeEstimation"
+          and isinstance(b["data"]["attributes"]["size"], int) and b == b2, b)
+    s, _, b = send(api, "POST", ms("audience-segments/estimate-size"),
+                   {"data": {"attributes": {"advertiserId": "5001"}}})
+    check("ms estimate-size: 400 without inMarket or location",
+          bad_request(s, b, "data.attributes"), first_problem(b))
+    s, _, b = send(api, "GET", ms("audience-segments/in-market-brands"),
+                   query="advertiser-id=5001&country=FR")
+    items = b.get("data") or []
+    check("in-market-brands: items {id, type, attributes {name, size}}",
+          s == 200 and is_envelope(b) and len(items) >= 3
+          and all(set(i["attributes"]) == {"name", "size"} and isinstance(i["id"], str)
+                  for i in items), b)
+    s, _, b = send(api, "GET", ms("audience-segments/in-market-interests"),
+                   query="advertiser-id=5001&country=fr")
+    items = b.get("data") or []
+    check("in-market-interests: items {id, attributes {parentId}}, a tree",
+          s == 200 and len(items) >= 3 and all(set(i["attributes"]) == {"parentId"} for i in items)
+          and any(i["attributes"]["parentId"] is None for i in items)
+          and any(i["attributes"]["parentId"] for i in items), b)
+    for path in ("in-market-brands", "in-market-interests"):
+        for query, field in (("country=FR", "advertiser-id"), ("advertiser-id=5001", "country"),
+                             ("advertiser-id=5001&country=France", "country")):
+            s, _, b = send(api, "GET", ms("audience-segments/" + path), query=query)
+            check("%s: 400 for %s" % (path, query),
+                  s == 400 and is_problem(b, "validation", "invalid-query-parameter")
+                  and first_problem(b)["detail"].startswith(field + ":"), (s, b))
+    api.close()
+
+
+def test_ms_audiences(fc):
+    fc.reset()
+    api = Api(fc)
+    api.fetch_token()
+    _, _, b = send(api, "POST", ms("audience-segments/create"), {"data": [
+        seg_create("5001", "loyal"), seg_create("5001", "lapsed"), seg_create("5001", "spare"),
+        seg_create("6001", "elsewhere")]})
+    loyal, lapsed, spare, elsewhere = [d["id"] for d in b["data"]]
+    api.patch(loyal, amendment("add", "email", [sha("u%d@x.y" % i) for i in range(6)]))
+    api.patch(lapsed, amendment("add", "email", [sha("u%d@x.y" % i) for i in range(4, 9)]))
+    algebra = {"and": [{"audienceSegmentId": loyal}, {"not": {"audienceSegmentId": lapsed}}]}
+    s, _, b = send(api, "POST", ms("audiences/create"), {"data": [
+        {"type": "Audience", "attributes": {"advertiserId": "5001", "name": "loyal, not lapsed",
+                                            "description": "kiosk", "algebra": algebra}},
+        {"type": "Audience", "attributes": {"advertiserId": "5001", "name": "ghost",
+                                            "algebra": {"audienceSegmentId": "999999"}}},
+        {"type": "Audience", "attributes": {"advertiserId": "5001", "name": "foreign",
+                                            "algebra": {"audienceSegmentId": elsewhere}}}]})
+    check("ms audiences create: 200, unknown or foreign segments are item errors",
+          s == 200 and is_envelope(b) and len(b["data"]) == 1
+          and problems(b, "errors") == [("segment-not-found", "@data/1"),
+                                        ("segment-not-found", "@data/2")], (s, b))
+    aud = b["data"][0] if b.get("data") else {"attributes": {}}
+    a = aud["attributes"]
+    check("ms audiences create: AudienceEntityV1 shape",
+          aud.get("type") == "Audience" and re.fullmatch(r"[0-9]+", aud.get("id", ""))
+          and set(a) == {"advertiserId", "name", "description", "algebra", "adSetIds",
+                         "createdAt", "updatedAt"}
+          and a["algebra"] == algebra and a["adSetIds"] == [] and ISO_Z.fullmatch(a["createdAt"]),
+          aud)
+    aud_id = aud.get("id")
+    for name, alg, field in (
+            ("two operators in one node", {"and": [{"audienceSegmentId": loyal}],
+                                           "audienceSegmentId": loyal},
+             "data[0].attributes.algebra"),
+            ("empty or", {"or": []}, "data[0].attributes.algebra.or"),
+            ("numeric leaf", {"not": {"audienceSegmentId": 12}},
+             "data[0].attributes.algebra.not.audienceSegmentId"),
+            ("empty node deep down", {"and": [{"audienceSegmentId": loyal}, {}]},
+             "data[0].attributes.algebra.and[1]")):
+        s, _, b = send(api, "POST", ms("audiences/create"), {"data": [
+            {"attributes": {"advertiserId": "5001", "name": "x", "algebra": alg}}]})
+        check("ms audiences create: 400 %s names %s" % (name, field),
+              bad_request(s, b, field), first_problem(b))
+    s, _, b = send(api, "POST", ms("audiences/create"), {"data": [
+        {"attributes": {"advertiserId": "5001", "name": "x"}}]})
+    check("ms audiences create: 400 without algebra",
+          bad_request(s, b, "data[0].attributes.algebra"), first_problem(b))
+
+    s, _, b = send(api, "POST", ms("audiences/search"), search_body("Audience", advertiserIds=["5001"]),
+                   query="limit=10")
+    check("ms audiences search: meta and the one audience",
+          s == 200 and [d["id"] for d in b["data"]] == [aud_id]
+          and b["meta"] == {"limit": 10, "offset": 0, "totalItems": 1}, b)
+    s, _, b = send(api, "POST", ms("audiences/search"),
+                   search_body("Audience", audienceSegmentIds=[spare]))
+    check("ms audiences search: by segment used", s == 200 and b["data"] == [], b)
+    s, _, b = send(api, "POST", ms("audiences/search"),
+                   search_body("Audience", audienceSegmentIds=[lapsed], audienceIds=[aud_id]))
+    check("ms audiences search: by segment and id", s == 200 and len(b["data"]) == 1, b)
+
+    s, _, b = send(api, "POST", ms("audiences/compute-sizes"), ids_body([aud_id, "1"], "Audience"))
+    check("ms audiences compute-sizes: set algebra over the lists (6 - 2 = 4); unknown in errors",
+          s == 200 and b["data"] == [{"id": aud_id, "type": "AudienceSize",
+                                      "attributes": {"size": 4}}]
+          and problems(b, "errors") == [("audience-not-found", "@data/1")], b)
+    s, _, b = send(api, "POST", ms("audiences/estimate-size"), {"data": {"type": "Audience",
+        "attributes": {"advertiserId": "5001", "algebra": {"or": [
+            {"audienceSegmentId": loyal}, {"audienceSegmentId": lapsed}]}}}})
+    check("ms audiences estimate-size: union of 6 and 5 sharing 2 = 9",
+          s == 200 and b["data"] == {"type": "AudienceSizeEstimation", "attributes": {"size": 9}},
+          b)
+
+    s, _, b = send(api, "PATCH", ms("audiences"), {"data": [
+        {"id": aud_id, "type": "Audience", "attributes": {
+            "name": "loyal", "description": {"value": None},
+            "algebra": {"or": [{"audienceSegmentId": loyal}, {"audienceSegmentId": lapsed}]}}},
+        {"id": "123", "type": "Audience", "attributes": {"name": "nope"}}]})
+    check("ms audiences update: updated; unknown id in warnings",
+          s == 200 and len(b["data"]) == 1 and b["data"][0]["attributes"]["name"] == "loyal"
+          and b["data"][0]["attributes"]["description"] is None
+          and "or" in b["data"][0]["attributes"]["algebra"]
+          and problems(b, "warnings") == [("audience-not-found", "@data/1")], b)
+
+    # the in-use rule: lapsed is in the audience's algebra, spare is not
+    s, _, b = send(api, "POST", ms("audience-segments/delete"), ids_body([spare, lapsed]))
+    check("ms delete: a segment used by an audience -> error @data/1, the other deleted",
+          s == 200 and b["data"] == [{"id": spare, "type": "AudienceSegment"}]
+          and problems(b, "errors") == [("segment-must-not-be-used-in-audience", "@data/1")]
+          and b["errors"][0]["title"] == "Segment must not be used in an audience", b)
+    s, _, b = send(api, "POST", ms("audiences/delete"), ids_body([aud_id, "55"], "Audience"))
+    check("ms audiences delete: deleted; unknown in warnings",
+          s == 200 and b["data"] == [{"id": aud_id, "type": "Audience"}]
+          and problems(b, "warnings") == [("audience-not-found", "@data/1")], b)
+    s, _, b = send(api, "POST", ms("audience-segments/delete"), ids_body([lapsed]))
+    check("ms delete: once its audience is gone the segment can go",
+          s == 200 and b["data"] == [{"id": lapsed, "type": "AudienceSegment"}]
+          and b["errors"] == [], b)
+    ents = fc.entities()
+    check("admin entities: what is left", set(ents["ms_segments"]) == {loyal, elsewhere}
+          and ents["ms_audiences"] == {} and ents["ms_segments"][loyal]["identifiers"] == 6,
+          ents)
+    api.close()
+
+
+def test_rm_segments_and_contact_lists(fc):
+    fc.reset()
+    api = Api(fc)
+    api.fetch_token()
+    acc = "300"
+    create = rm("accounts/%s/audience-segments/create" % acc)
+
+    def rm_item(name, itype="Email", retailer="12", **extra):
+        attrs = {"name": name, "retailerId": retailer, "contactList": {"identifierType": itype}}
+        attrs.update(extra)
+        return {"type": "RetailMediaAudienceSegment", "attributes": attrs}
+
+    s, _, b = send(api, "POST", create, {"data": [
+        rm_item("retail opt-in", description="till"), rm_item("retail opt-in", "CustomerId"),
+        rm_item(""), rm_item("retail opt-in", retailer="13"), rm_item("phones", "PhoneNumber")]})
+    check("rm create: 200; duplicate and empty names are warnings (RM guide)",
+          s == 200 and is_envelope(b) and len(b["data"]) == 3 and b["errors"] == []
+          and problems(b, "warnings") == [("name-must-be-unique", "@data/1"),
+                                          ("name-must-not-be-empty", "@data/2")], (s, b))
+    first = b["data"][0] if b.get("data") else {"attributes": {}}
+    a = first["attributes"]
+    seg = first.get("id", "0")
+    check("rm create: ids are int64 strings above 2^53",
+          all(re.fullmatch(r"[0-9]+", d["id"]) and int(d["id"]) > 2 ** 53
+              for d in b.get("data", [])), [d["id"] for d in b.get("data", [])])
+    check("rm create: RmAudienceSegmentEntityV1 shape",
+          first.get("type") == "RetailMediaAudienceSegment" and set(a) == RM_SEGMENT_KEYS
+          and a["accountId"] == acc and a["retailerId"] == "12" and a["type"] == "ContactList"
+          and a["description"] == "till" and a["events"] is None
+          and a["contactList"] == {"identifierType": "Email", "isReadOnly": False,
+                                   "sharingStatus": "NotShared"}
+          and set(a["channels"]) <= {"Onsite", "Offsite"}, first)
+    phones = b["data"][2]["id"] if len(b.get("data", [])) > 2 else "0"
+    for name, item, field in (
+            ("MS-style identifierType", rm_item("x", "email"),
+             "data[0].attributes.contactList.identifierType"),
+            ("Gum is not a segment type", rm_item("x", "Gum"),
+             "data[0].attributes.contactList.identifierType"),
+            ("no contactList", {"attributes": {"name": "x", "retailerId": "1"}},
+             "data[0].attributes.contactList"),
+            ("events (not in stable)", rm_item("x", events={"lookbackDays": "Last7Days",
+                                                            "shopperActivity": "Buy"}),
+             "data[0].attributes.events"),
+            ("no retailerId", {"attributes": {"name": "x", "contactList": {}}},
+             "data[0].attributes.retailerId")):
+        s, _, b = send(api, "POST", create, {"data": [item]})
+        check("rm create: 400 %s names %s" % (name, field), bad_request(s, b, field),
+              first_problem(b))
+
+    s, _, b = send(api, "PATCH", rm("accounts/%s/audience-segments" % acc), {"data": [
+        {"id": seg, "type": "RetailMediaAudienceSegment",
+         "attributes": {"description": {"value": "collected at the till"}, "contactList": {}}},
+        {"id": "920472839472539999", "attributes": {"name": "x"}}]})
+    check("rm update: description set; unknown id a warning",
+          s == 200 and b["data"][0]["attributes"]["description"] == "collected at the till"
+          and b["data"][0]["attributes"]["name"] == "retail opt-in"
+          and problems(b, "warnings") == [("segment-not-found", "@data/1")], b)
+    s, _, b = send(api, "PATCH", rm("accounts/301/audience-segments"),
+                   {"data": [{"id": seg, "attributes": {"name": "stolen"}}]})
+    check("rm update: another account's segment is not found",
+          s == 200 and b["data"] == [] and problems(b, "warnings") == [("segment-not-found",
+                                                                        "@data/0")], b)
+
+    # add-remove: the spec's shape, counts directly under data
+    good = [sha("shopper%d@example.com" % i) for i in range(3)]
+    body = {"data": {"type": "AddRemoveContactlist", "attributes": {
+        "operation": "add", "identifierType": "Email", "identifiers": good + ["not-an-email"]}}}
+    s, _, b = send(api, "POST", rm("audience-segments/%s/contact-list/add-remove" % seg), body)
+    d = b.get("data") or {} if isinstance(b, dict) else {}
+    check("rm add-remove: RetailMediaContactlistOperation (counts under data)",
+          s == 200 and b.get("type") == "AddRemoveContactlistResult"
+          and b.get("errors") == [] and b.get("warnings") == [] and "attributes" not in d
+          and d.get("operation") == "add" and d.get("identifierType") == "Email"
+          and d.get("nbValidIdentifiers") == 3 and d.get("nbInvalidIdentifiers") == 1
+          and d.get("sampleInvalidIdentifiers") == ["not-an-email"]
+          and ISO_Z.fullmatch(d.get("requestDate", "")), (s, b))
+    check("rm add-remove: contactListId is the exact int64 id (> 2^53)",
+          d.get("contactListId") == int(seg) and isinstance(d.get("contactListId"), int), d)
+    check("rm add-remove: logged with the operation", fc.requests()[-1]["operation_id"] ==
+          "AddRemoveContactListByAudienceSegment" and fc.requests()[-1]["identifiers"] == 4)
+    fc.fault(mode="rm_wrapped_counts", count=1)
+    body["data"]["attributes"].update(operation="remove", identifiers=good[:1])
+    s, _, b = send(api, "POST", rm("audience-segments/%s/contact-list/add-remove" % seg), body)
+    attrs = (b.get("data") or {}).get("attributes") or {}
+    check("rm add-remove with rm_wrapped_counts: the guide's data {type, attributes}",
+          s == 200 and "type" not in b and b["data"].get("type") == "ContactlistAmendment"
+          and attrs.get("nbValidIdentifiers") == 1 and attrs.get("operation") == "remove"
+          and attrs.get("contactListId") == int(seg) and b["errors"] == [], b)
+    s, _, b = send(api, "POST", rm("audience-segments/%s/contact-list/add-remove" % seg),
+                   {"data": {"attributes": {"operation": "add", "identifiers": [sha("p")]}}})
+    check("rm add-remove: switch used up; identifierType defaults to the segment's",
+          s == 200 and b.get("type") == "AddRemoveContactlistResult"
+          and b["data"]["identifierType"] == "Email", b)
+    s, _, b = send(api, "POST", rm("audience-segments/%s/contact-list/add-remove" % phones),
+                   {"data": {"attributes": {"operation": "add", "identifierType": "PhoneNumber",
+                                            "identifiers": ["+33612345678", sha("+33612345678")]}}})
+    check("rm add-remove: PhoneNumber must be SHA-256", s == 200
+          and b["data"]["nbValidIdentifiers"] == 1 and b["data"]["nbInvalidIdentifiers"] == 1, b)
+    for name, attrs, field in (
+            ("MS-style identifierType", {"operation": "add", "identifierType": "email",
+                                         "identifiers": ["a@b"]},
+             "data.attributes.identifierType"),
+            ("no operation", {"identifiers": ["a@b"]}, "data.attributes.operation"),
+            ("no identifiers", {"operation": "add"}, "data.attributes.identifiers"),
+            ("number identifier", {"operation": "add", "identifiers": [5]},
+             "data.attributes.identifiers[0]")):
+        s, _, b = send(api, "POST", rm("audience-segments/%s/contact-list/add-remove" % seg),
+                       {"data": {"attributes": attrs}})
+        check("rm add-remove: 400 %s names %s" % (name, field), bad_request(s, b, field),
+              first_problem(b))
+    s, _, b = send(api, "POST", rm("audience-segments/1234/contact-list/add-remove"), body)
+    check("rm add-remove: unknown segment -> 404", s == 404
+          and is_problem(b, "validation", "audience-invalid"), (s, b))
+
+    stats_path = rm("accounts/%s/audience-segments/%s/contact-list" % (acc, seg))
+    s, _, b = send(api, "GET", stats_path)
+    check("rm stats: reflects add and remove (3 - 1 + 1 = 3)",
+          s == 200 and is_envelope(b) and b["data"] == {
+              "id": seg, "type": "ContactListStatistics",
+              "attributes": {"numberOfIdentifiers": 3, "numberOfMatches": 1,
+                             "matchRate": 0.3333}}, (s, b))
+    s, _, b = send(api, "GET", rm("accounts/301/audience-segments/%s/contact-list" % seg))
+    check("rm stats: other account -> 404", s == 404
+          and is_problem(b, "validation", "segment-not-found"), (s, b))
+    s, h, b = send(api, "POST", rm("audience-segments/%s/contact-list/clear" % seg))
+    check("rm clear: 204 without a body", s == 204 and b == b""
+          and h.get("Content-Length") is None and h.get("Content-Type") is None, (s, dict(h), b))
+    s, _, b = send(api, "GET", stats_path)
+    check("rm clear: list emptied", b["data"]["attributes"]["numberOfIdentifiers"] == 0, b)
+    fc.fault(mode="clear_201", count=1)
+    s, h, b = send(api, "POST", rm("audience-segments/%s/contact-list/clear" % phones))
+    s2, _, _ = send(api, "POST", rm("audience-segments/%s/contact-list/clear" % phones))
+    check("rm clear with clear_201: 201 with an empty body, once",
+          s == 201 and b == b"" and h.get("Content-Length") == "0" and s2 == 204, (s, s2, b))
+    check("rm clear: switches noted in the request log",
+          [r["fault"] for r in fc.requests() if r["fault"]] == [["rm_wrapped_counts"],
+                                                                 ["clear_201"]])
+    s, _, b = send(api, "POST", rm("audience-segments/77/contact-list/clear"))
+    check("rm clear: unknown segment -> 404", s == 404, (s, b))
+
+    # audiences (seeded: the stable API cannot create them) and the in-use rule
+    aud = fc.rm_audience(acc, "12", "opted-in phones", {"or": [
+        {"audienceSegmentId": phones}, {"not": {"audienceSegmentId": "920472839472539999"}}]})
+    fc.rm_audience(acc, "13", "other retailer", {"audienceSegmentId": seg})
+    fc.rm_audience("301", "12", "other account", {"audienceSegmentId": phones})
+    check("admin rm_audiences: int64 id, RmAudienceEntityV1 attributes",
+          int(aud["id"]) > 2 ** 53 and aud["type"] == "RetailMediaAudience"
+          and set(aud["attributes"]) == {"accountId", "retailerId", "name", "description",
+                                         "algebra", "channels", "createdAt", "updatedAt",
+                                         "createdById"}, aud)
+    path = rm("accounts/%s/audiences/search" % acc)
+    s, _, b = send(api, "POST", path, search_body("RetailMediaAudience"))
+    check("rm audiences search: the account's two",
+          s == 200 and is_envelope(b) and len(b["data"]) == 2
+          and b["meta"] == {"limit": 50, "offset": 0, "totalItems": 2}, b)
+    s, _, b = send(api, "POST", path, search_body("RetailMediaAudience", retailerIds=["12"],
+                                                  audienceSegmentIds=[phones]), query="limit=1")
+    check("rm audiences search: filters", s == 200 and [d["id"] for d in b["data"]] == [aud["id"]]
+          and b["data"][0]["attributes"]["algebra"] == aud["attributes"]["algebra"], b)
+    s, _, b = send(api, "POST", path, search_body("RetailMediaAudience", audienceIds=["1"]))
+    check("rm audiences search: unknown id -> nothing", s == 200 and b["data"] == [], b)
+    s, _, b = send(api, "POST", rm("accounts/%s/audience-segments/delete" % acc),
+                   {"data": [{"id": phones, "type": "RetailMediaAudienceSegment"},
+                             {"id": "781", "type": "RetailMediaAudienceSegment"}]})
+    check("rm delete: used by an audience -> errors; unknown -> warnings",
+          s == 200 and b["data"] == [] and problems(b, "errors") == [
+              ("segment-must-not-be-used-in-audience", "@data/0")]
+          and problems(b, "warnings") == [("segment-not-found", "@data/1")], b)
+    third = [i for i in fc.entities()["rm_segments"] if i not in (seg, phones)][0]
+    s, _, b = send(api, "POST", rm("accounts/%s/audience-segments/delete" % acc),
+                   ids_body([third], "RetailMediaAudienceSegment"))
+    check("rm delete: data lists {id, type}", s == 200 and b["data"] == [
+        {"id": third, "type": "RetailMediaAudienceSegment"}] and b["errors"] == [], b)
+    check("admin entities: rm state", set(fc.entities()["rm_segments"]) == {seg, phones}
+          and len(fc.entities()["rm_audiences"]) == 3)
+    api.close()
+
+
+def test_audience_api_plumbing(fc):
+    """Auth, faults, methods, ids and the admin side of the new endpoints."""
+    fc.reset()
+    api = Api(fc)
+    api.fetch_token()
+    path = ms("audience-segments/search")
+    s, _, b = api.call("POST", path, json.dumps(search_body()),
+                       {"Content-Type": "application/json"})
+    check("new endpoints: 401 without a token", s == 401
+          and is_problem(b, "authorization", "authorization-token-missing", path), (s, b))
+    fc.fault(mode="rate_limit", count=1, retry_after=1)
+    s, h, b = send(api, "POST", ms("audience-segments/create"),
+                   {"data": [seg_create("1", "x")]})
+    check("new endpoints: faults apply (429), nothing created",
+          s == 429 and h.get("Retry-After") == "1" and fc.entities()["ms_segments"] == {}, (s, b))
+    s, h, b = send(api, "GET", ms("audience-segments/create"))
+    check("new endpoints: GET on create -> 405 Allow: POST", s == 405
+          and h.get("Allow") == "POST", (s, dict(h)))
+    s, h, b = send(api, "DELETE", ms("audience-segments"))
+    check("new endpoints: DELETE on audience-segments -> 405 Allow: PATCH",
+          s == 405 and h.get("Allow") == "PATCH", (s, dict(h)))
+    for name, p in (("bad account id", rm("accounts/abc/audience-segments/search")),
+                    ("bad version", "/2026-7/retail-media/accounts/1/audiences/search"),
+                    ("bad RM segment id", rm("audience-segments/x1/contact-list/clear")),
+                    ("unknown operation", ms("audience-segments/merge"))):
+        s, _, b = send(api, "POST", p, search_body())
+        check("new endpoints: 404 %s" % name, s == 404
+              and is_problem(b, "validation", "not-found", p), (s, b))
+    s, _, b = send(api, "POST", ms("audience-segments/create"), raw=b"{\"data\":[")
+    check("new endpoints: invalid JSON -> 400 body", bad_request(s, b, "body"), first_problem(b))
+    s, _, b = api.call("POST", ms("audience-segments/create"),
+                       json.dumps({"data": [seg_create("1", "x")]}),
+                       {"Content-Type": "text/plain", "Authorization": "Bearer " + api.token})
+    check("new endpoints: 400 invalid-content-type", s == 400
+          and is_problem(b, "validation", "invalid-content-type"), (s, b))
+    s, _, b = send(api, "PATCH", ms("audiences"), raw=amendment("add", "email", ["a@b"]))
+    check("PATCH audiences is UpdateAudiences now: an amendment body -> 400 data",
+          bad_request(s, b, "data"), first_problem(b))
+    ops = [r["operation_id"] for r in fc.requests()]
+    check("request log: operation_id per request (None for unknown paths)",
+          ops[:1] == [None] and "CreateAudienceSegments" in ops and "SearchAudienceSegments" in ops
+          and ops[-1] == "UpdateAudiences", ops)
+
+    import urllib.error
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for body in ({"product": "xx", "count": 1}, {"product": "ms", "count": -1,
+                                                  "advertiserId": "1"},
+                 {"product": "ms", "count": 1, "advertiserId": 7},
+                 {"product": "rm", "count": 1, "accountId": "1"}):
+        req = urllib.request.Request(fc.admin_url + "/_admin/seed_segments", method="POST",
+                                     data=json.dumps(body).encode())
+        try:
+            opener.open(req, timeout=5)
+            code = 200
+        except urllib.error.HTTPError as e:
+            code = e.code
+        check("admin seed_segments: 400 for %s" % json.dumps(body), code == 400, code)
+    fc.seed_segments("ms", 2, advertiserId="1", prefix="dup")
+    try:
+        fc.seed_segments("ms", 1, advertiserId="1", prefix="dup")
+        check("admin seed_segments: a taken name -> 400", False, "accepted")
+    except Exception as e:       # FakeCriteoError
+        check("admin seed_segments: a taken name -> 400", "400" in str(e), e)
+    try:
+        fc.rm_audience("1", "2", "bad", {"and": []})
+        check("admin rm_audiences: bad algebra -> 400", False, "accepted")
+    except Exception as e:
+        check("admin rm_audiences: bad algebra -> 400", "algebra.and" in str(e), e)
+    fc.rm_audience("1", "2", "ok", {"audienceSegmentId": "5"})
+    ents = fc.entities()
+    check("admin entities: ms segments and the rm audience listed",
+          len(ents["ms_segments"]) == 2 and len(ents["rm_audiences"]) == 1
+          and ents["rm_segments"] == {} and ents["ms_audiences"] == {}, ents)
+    fc.reset()
+    check("reset clears every entity",
+          fc.entities() == {"ms_segments": {}, "ms_audiences": {}, "rm_segments": {},
+                            "rm_audiences": {}})
+    # after a reset ids start again, but never on a contact list already used
+    api.patch(1001, amendment("add", "email", [sha("taken@x.y")]))
+    s, _, b = send(api, "POST", ms("audience-segments/create"), {"data": [seg_create("1", "x")]})
+    check("a new segment never inherits identifiers uploaded to its id before",
+          s == 200 and b["data"][0]["id"] != "1001", b)
+    api.close()
+
+
 def main():
     t0 = time.monotonic()
     fc = FakeCriteo()
     try:
         for test in (test_files, test_token, test_keepalive_patch, test_identifier_validity,
                      test_auth, test_validation, test_not_found, test_chunked, test_faults,
-                     test_large_upload, test_tls, test_robustness, test_admin):
+                     test_large_upload, test_tls, test_robustness, test_admin,
+                     test_ms_segments, test_ms_search_paging, test_ms_contact_list_stats_and_sizes,
+                     test_ms_estimates_and_in_market, test_ms_audiences,
+                     test_rm_segments_and_contact_lists, test_audience_api_plumbing):
             run_group(test, fc)
         run_group(test_second_server)
     finally:
