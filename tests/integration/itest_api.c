@@ -120,8 +120,8 @@ static void test_ms_segments_search_update_and_sizes(void)
     static const char *const adv[] = {"5001"};
     static const char *const kinds[] = {"ContactList"};
     crto_ms_segment_filter_t f;
-    crto_ms_segment_update_t up[2];
-    crto_outcome_t out[2];
+    crto_ms_segment_update_t up[3];
+    crto_outcome_t out[3];
     crto_bulk_t bulk;
     crto_page_t page;
     const char *ids[2];
@@ -137,17 +137,26 @@ static void test_ms_segments_search_update_and_sizes(void)
     CHECK_EQ_INT(page.visited, 2); /* the two contact-list segments created above */
     CHECK_EQ_INT(page.total_items, 2);
 
+    /* the acceptance case: item 1 draws segment-not-found in warnings,
+     * item 2 a problem in errors (its new name is item 0's) */
     up[0] = crto_ms_segment_update_default(ms_seg[0]);
     up[0].name = "kiosk opt-in (2026)";
     up[0].description_op = CRTO_CLEAR;
     up[1] = crto_ms_segment_update_default("99999999");
     up[1].name = "nobody";
-    crto_bulk_init(&bulk, out, 2);
-    CHECK_EQ_INT(crto_ms_segments_update(&client, up, 2, &bulk), CRTO_OK);
+    up[2] = crto_ms_segment_update_default(ms_seg[1]);
+    up[2].name = "kiosk opt-in (2026)";
+    crto_bulk_init(&bulk, out, 3);
+    CHECK_EQ_INT(crto_ms_segments_update(&client, up, 3, &bulk), CRTO_OK);
     CHECK(out[0].ok);
     CHECK(!out[1].ok);
     CHECK_EQ_STR(out[1].code, "segment-not-found");
+    CHECK(!out[2].ok);
+    CHECK_EQ_STR(out[2].code, "name-must-be-unique");
+    CHECK_EQ_INT(bulk.ok, 1);
+    CHECK_EQ_INT(bulk.failed, 2);
     CHECK_EQ_INT(bulk.warnings, 1);
+    CHECK_EQ_INT(bulk.errors, 1);
 
     memset(&f, 0, sizeof f);
     ids[0] = ms_seg[0];

@@ -747,6 +747,20 @@ def test_progress_bar(t):
 
 
 
+def test_bodies_conform(record_dir):
+    """Every contact-list body crto sent in this suite validates against the
+    request schema of its operation in Criteo's 2026-07 OpenAPI file."""
+    validator = os.path.join(ROOT, "tests", "conformance", "validate.py")
+    spec = os.path.join(ROOT, "..", "shared", "criteo-api", "spec", "full", "marketingsolutions_2026-07.json")
+    bodies = len(os.listdir(record_dir))
+    p = subprocess.run([sys.executable, validator, "--strict", "--spec", spec, "--dir", record_dir],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    out = p.stdout.decode("utf-8", "replace")
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    check("conformance: all %d recorded request bodies validate (%s)" % (bodies, last),
+          bodies > 10 and p.returncode == 0 and last == "%d passed, 0 failed" % bodies, out[-2000:])
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: %s path/to/crto\n" % argv[0])
@@ -760,7 +774,9 @@ def main(argv):
     t0 = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="crto_it_") as tmp, \
-                FakeCriteo(dir=os.path.join(tmp, "server")) as fc:
+                FakeCriteo(dir=os.path.join(tmp, "server"),
+                           record_bodies=os.makedirs(os.path.join(tmp, "bodies")) or
+                           os.path.join(tmp, "bodies")) as fc:
             t = Env(crto, fc, tmp)
             for fn in (test_acceptance, test_chunk_size, test_bad_segments, test_rejects,
                        test_line_edges, test_all_invalid, test_stdin, test_prehashed, test_no_hash, test_remove,
@@ -771,6 +787,7 @@ def main(argv):
                 run_group(test_tls, t, plain)
             for fn in (test_no_credentials, test_usage, test_verbose, test_progress_bar):
                 run_group(fn, t)
+            run_group(test_bodies_conform, os.path.join(tmp, "bodies"))
     except Exception as e:
         check("the fake servers started and stopped", False, "%s: %s" % (type(e).__name__, e))
     print("# %.1f s" % (time.monotonic() - t0))
