@@ -16,6 +16,7 @@
 #include "crto_error.h"
 #include "crto_http.h"
 #include "crto_identifier.h"
+#include "crto_journal.h"
 #include "crto_json.h"
 #include "crto_port.h"
 #include "crto_segments.h"

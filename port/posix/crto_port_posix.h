@@ -11,6 +11,7 @@
 
 #include "crto/crto_config.h"
 #include "crto/crto_contact_list.h"
+#include "crto/crto_journal.h"
 #include "crto/crto_port.h"
 
 #ifdef __cplusplus
@@ -49,6 +50,24 @@ typedef struct {
 
 /* Bind src to a file source over f. Errors: CRTO_ERR_IO (not seekable). */
 crto_err_t crto_file_source_init(crto_file_source_t *fs, FILE *f, crto_id_source_t *src);
+
+/* Journal storage in a directory: DIR/journal.crto, appended with
+ * pwrite, made durable with fsync (and the directory too when the file is
+ * created), held under an exclusive lock so two processes never write one
+ * journal at once. */
+typedef struct {
+    int fd;
+    int dir_fd;
+} crto_file_storage_t;
+
+/* Open (creating if needed) the journal in dir with the given capacity in
+ * bytes. Errors: CRTO_ERR_IO naming the file, CRTO_ERR_CONFIG when another
+ * process holds the journal ("journal busy"). */
+crto_err_t crto_file_storage_open(crto_file_storage_t *fs, const char *dir, uint64_t capacity,
+                                  crto_storage_t *storage, crto_diag_t *diag);
+
+/* Close the file (and release the lock). */
+void crto_file_storage_close(crto_file_storage_t *fs);
 
 #ifdef __cplusplus
 }
