@@ -93,7 +93,7 @@ static crto_err_t size_chunk(chunk_ctx_t *ctx)
         if (e != CRTO_OK || text == NULL) {
             break;
         }
-        if (crto_identifier_check(job->type, text, len, hashing(job), &json_len, &why) != CRTO_OK) {
+        if (crto_identifier_check_with(job->rules, job->type, text, len, hashing(job), &json_len, &why) != CRTO_OK) {
             why.line = line;
             ctx->sum->rejected++;
             if (job->on_reject != NULL) {
@@ -150,7 +150,8 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
             return crto_diag_set(&ctx->c->diag, CRTO_ERR_IO, "the identifier source changed while it was uploaded");
         }
         /* item = [','] '"' identifier '"' when it needs no escaping */
-        if (crto_identifier_normalise(job->type, text, len, hashing(job), item + 2, sizeof item - 3, &out_len, NULL) !=
+        if (crto_identifier_normalise_with(job->rules, job->type, text, len, hashing(job), item + 2, sizeof item - 3,
+                                           &out_len, NULL) !=
             CRTO_OK) {
             continue; /* rejected in the sizing pass already */
         }

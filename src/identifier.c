@@ -192,24 +192,55 @@ static crto_err_t norm_email(const char *s, size_t n, size_t base, char *norm, s
     return CRTO_OK;
 }
 
-static crto_err_t norm_phone(const char *s, size_t n, size_t base, char *norm, size_t *nlen, crto_diag_t *diag)
+static bool country_code_ok(const char *cc)
+{
+    size_t n = cc != NULL ? strlen(cc) : 0, i;
+    if (n == 0 || n > 3 || cc[0] == '0') {
+        return false;
+    }
+    for (i = 0; i < n; i++) {
+        if (cc[i] < '0' || cc[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static crto_err_t norm_phone(const char *s, size_t n, size_t base, const char *cc, char *norm, size_t *nlen,
+                             crto_diag_t *diag)
 {
     size_t i = 0, out = 0, digits = 0;
+    bool national = false;
     if (n >= 2 && s[0] == '0' && s[1] == '0') {
         i = 2; /* 00 is the international prefix dialled from most countries */
     } else if (s[0] == '+') {
         i = 1;
+    } else if (cc != NULL) {
+        national = true;
     } else {
         return crto_diag_set(diag, CRTO_ERR_IDENTIFIER,
-                             "phone number is not international (start with + and the country code)");
+                             "phone number is not international (start with + and the country code, or configure "
+                             "a default country code)");
     }
     norm[out++] = '+';
+    if (national) {
+        size_t k;
+        for (k = 0; cc[k] != '\0'; k++) {
+            norm[out++] = cc[k];
+            digits++;
+        }
+    }
     for (; i < n; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
             if (digits == 0 && c == '0') {
                 return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "country code cannot start with 0");
             }
+            if (national && c == '0' && out == 1 + strlen(cc)) {
+                national = false; /* the trunk prefix of a national number: not dialled from abroad */
+                continue;
+            }
+            national = false;
             if (++digits > 15) {
                 return crto_diag_set(diag, CRTO_ERR_IDENTIFIER, "phone number has more than 15 digits (E.164)");
             }
@@ -244,8 +275,8 @@ static crto_err_t norm_madid(const char *s, size_t n, char *norm, size_t *nlen, 
 }
 
 /* Everything both entry points share: trim, check, normalise into norm. */
-static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, char *norm, size_t *nlen,
-                            bool *prehashed, crto_diag_t *diag)
+static crto_err_t normalise(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in, size_t len,
+                            char *norm, size_t *nlen, bool *prehashed, crto_diag_t *diag)
 {
     const char *start = in;
     crto_err_t e;
@@ -285,7 +316,12 @@ static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, cha
     case CRTO_ID_EMAIL:
         return norm_email(in, len, (size_t)(in - start), norm, nlen, diag);
     case CRTO_ID_PHONE:
-        return norm_phone(in, len, (size_t)(in - start), norm, nlen, diag);
+        if (rules != NULL && rules->phone_country_code != NULL && !country_code_ok(rules->phone_country_code)) {
+            return crto_diag_set(diag, CRTO_ERR_ARG, "default country calling code must be 1-3 digits, not \"%.8s\"",
+                                 rules->phone_country_code);
+        }
+        return norm_phone(in, len, (size_t)(in - start), rules != NULL ? rules->phone_country_code : NULL, norm, nlen,
+                          diag);
     case CRTO_ID_MADID:
         return norm_madid(in, len, norm, nlen, diag);
     default:
@@ -298,10 +334,17 @@ static crto_err_t normalise(crto_id_type_t type, const char *in, size_t len, cha
 crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out,
                                      size_t cap, size_t *out_len, crto_diag_t *diag)
 {
-    char norm[CRTO_IDENTIFIER_MAX + 1];
+    return crto_identifier_normalise_with(NULL, type, in, len, hash, out, cap, out_len, diag);
+}
+
+crto_err_t crto_identifier_normalise_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
+                                          size_t len, bool hash, char *out, size_t cap, size_t *out_len,
+                                          crto_diag_t *diag)
+{
+    char norm[CRTO_IDENTIFIER_MAX + 8];
     size_t nlen = 0;
     bool prehashed;
-    crto_err_t e = normalise(type, in, len, norm, &nlen, &prehashed, diag);
+    crto_err_t e = normalise(rules, type, in, len, norm, &nlen, &prehashed, diag);
 
     if (e != CRTO_OK) {
         return e;
@@ -332,10 +375,16 @@ crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t
 crto_err_t crto_identifier_check(crto_id_type_t type, const char *in, size_t len, bool hash, size_t *json_len,
                                  crto_diag_t *diag)
 {
-    char norm[CRTO_IDENTIFIER_MAX + 1];
+    return crto_identifier_check_with(NULL, type, in, len, hash, json_len, diag);
+}
+
+crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
+                                      size_t len, bool hash, size_t *json_len, crto_diag_t *diag)
+{
+    char norm[CRTO_IDENTIFIER_MAX + 8];
     size_t nlen = 0;
     bool prehashed;
-    crto_err_t e = normalise(type, in, len, norm, &nlen, &prehashed, diag);
+    crto_err_t e = normalise(rules, type, in, len, norm, &nlen, &prehashed, diag);
 
     if (e != CRTO_OK) {
         return e;

@@ -349,7 +349,7 @@ crto_err_t crto_journal_add(crto_journal_t *j, crto_product_t product, const cha
         return crto_diag_set(&j->diag, CRTO_ERR_ARG, "identifier type or operation not available in this product");
     }
     /* always hashed here: the journal never holds an e-mail or phone number in clear */
-    e = crto_identifier_normalise(type, text, len, true, norm, sizeof norm, &nlen, &j->diag);
+    e = crto_identifier_normalise_with(&j->rules, type, text, len, true, norm, sizeof norm, &nlen, &j->diag);
     if (e != CRTO_OK) {
         return e;
     }

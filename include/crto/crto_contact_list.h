@@ -70,6 +70,7 @@ typedef struct {
     bool no_hash;             /* send e-mails / phone numbers normalised but in clear */
     int64_t gum_caller_id;    /* required for CRTO_ID_GUM (MS), else -1       */
     uint32_t chunk_size;      /* 1..CRTO_CHUNK_MAX; 0 means CRTO_CHUNK_MAX    */
+    const crto_norm_rules_t *rules; /* local normalisation rules, or NULL   */
     crto_id_source_t source;
     /* Optional callbacks (cb_arg is handed back): */
     void (*on_reject)(void *cb_arg, uint32_t line, const crto_diag_t *why);

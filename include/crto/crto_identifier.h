@@ -58,6 +58,25 @@ bool crto_id_type_hashed(crto_id_type_t type);
 crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out,
                                      size_t cap, size_t *out_len, crto_diag_t *diag);
 
+/* Local rules for what the API cannot guess. */
+typedef struct {
+    /* Country calling code for phone numbers written nationally, e.g. "33"
+     * (France): "06 12 34 56 78" becomes +33612345678 (one leading trunk
+     * 0 is dropped). NULL: only international numbers are accepted. */
+    const char *phone_country_code;
+} crto_norm_rules_t;
+
+/* crto_identifier_normalise with local rules (rules may be NULL).
+ * Errors as crto_identifier_normalise, and CRTO_ERR_ARG for a country code
+ * that is not 1-3 digits. */
+crto_err_t crto_identifier_normalise_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
+                                          size_t len, bool hash, char *out, size_t cap, size_t *out_len,
+                                          crto_diag_t *diag);
+
+/* crto_identifier_check with local rules (rules may be NULL). */
+crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
+                                      size_t len, bool hash, size_t *json_len, crto_diag_t *diag);
+
 /* Validate as crto_identifier_normalise would, without hashing, and give
  * the bytes the result takes as a JSON string (quotes included). Used to
  * size a request before it is produced. Errors as above. */

@@ -75,6 +75,7 @@ typedef struct {
     uint32_t n_groups;
     crto_journal_group_t groups[CRTO_JOURNAL_GROUPS];
     crto_diag_t diag;
+    crto_norm_rules_t rules;  /* set after open: e.g. the default phone country code */
     /* a small read window for scans (private) */
     uint8_t win[512];
     uint64_t win_off;

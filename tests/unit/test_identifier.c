@@ -243,7 +243,7 @@ static void test_phone(void)
 static void test_phone_rejections(void)
 {
     CHECK_EQ_INT(norm(CRTO_ID_PHONE, "0612345678", true), CRTO_ERR_IDENTIFIER);
-    CHECK_EQ_STR(g_diag.msg, "phone number is not international (start with + and the country code)");
+    CHECK_EQ_STR(g_diag.msg, "phone number is not international (start with + and the country code, or configure a default country code)");
     CHECK_EQ_INT(norm(CRTO_ID_PHONE, "33612345678", true), CRTO_ERR_IDENTIFIER);
     CHECK_EQ_INT(norm(CRTO_ID_PHONE, "(+33) 612345678", true), CRTO_ERR_IDENTIFIER);
 
@@ -510,8 +510,44 @@ static void test_type_names(void)
     CHECK(!crto_id_type_hashed(CRTO_ID_USER_IDENTIFIER));
 }
 
+/* National numbers need a configured country calling code: the trunk 0 goes. */
+static void test_phone_national_with_a_default_country_code(void)
+{
+    crto_norm_rules_t fr = {"33"};
+    crto_norm_rules_t us = {"1"};
+    crto_norm_rules_t bad = {"033"};
+    char out[80], want[80];
+    size_t n = 0;
+    crto_diag_t d;
+    crto_sha256_hex((const uint8_t *)"+33612345678", 12, want);
+    CHECK_EQ_INT(crto_identifier_normalise_with(&fr, CRTO_ID_PHONE, "06 12 34 56 78", 14, true, out, sizeof out, &n, &d),
+                 CRTO_OK);
+    CHECK_EQ_STR(out, want);
+    CHECK_EQ_INT(crto_identifier_normalise_with(&fr, CRTO_ID_PHONE, "06.12.34.56.78", 14, false, out, sizeof out, &n,
+                                                &d),
+                 CRTO_OK);
+    CHECK_EQ_STR(out, "+33612345678");
+    /* international input ignores the default */
+    CHECK_EQ_INT(crto_identifier_normalise_with(&fr, CRTO_ID_PHONE, "+44 20 7946 0958", 16, false, out, sizeof out, &n,
+                                                &d),
+                 CRTO_OK);
+    CHECK_EQ_STR(out, "+442079460958");
+    CHECK_EQ_INT(crto_identifier_normalise_with(&us, CRTO_ID_PHONE, "(415) 555-2671", 14, false, out, sizeof out, &n,
+                                                &d),
+                 CRTO_OK);
+    CHECK_EQ_STR(out, "+14155552671");
+    CHECK_EQ_INT(crto_identifier_normalise_with(&bad, CRTO_ID_PHONE, "0612345678", 10, false, out, sizeof out, &n, &d),
+                 CRTO_ERR_ARG);
+    CHECK_EQ_INT(crto_identifier_normalise_with(&fr, CRTO_ID_PHONE, "0612", 4, false, out, sizeof out, &n, &d),
+                 CRTO_ERR_IDENTIFIER);
+    /* without rules a national number is still refused */
+    CHECK_EQ_INT(crto_identifier_normalise_with(NULL, CRTO_ID_PHONE, "0612345678", 10, false, out, sizeof out, &n, &d),
+                 CRTO_ERR_IDENTIFIER);
+}
+
 int main(void)
 {
+    RUN(test_phone_national_with_a_default_country_code);
     RUN(test_sha256_vector);
     RUN(test_email_hashed);
     RUN(test_prehashed_passes_through_lowercased);
