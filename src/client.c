@@ -19,6 +19,7 @@ crto_client_config_t crto_client_config_default(void)
     cfg.io_timeout_ms = CRTO_IO_TIMEOUT_MS;
     cfg.request_timeout_ms = CRTO_REQUEST_TIMEOUT_MS;
     cfg.retry_attempts = CRTO_RETRY_ATTEMPTS;
+    cfg.retry_max_wait_ms = CRTO_RETRY_MAX_WAIT_MS;
     cfg.body_cap = CRTO_BODY_CAP;
     cfg.log_level = CRTO_LOG_INFO;
     return cfg;
@@ -149,6 +150,9 @@ crto_err_t crto_client_init(crto_client_t *c, const crto_port_t *port, const crt
     c->cfg.ca_pem = c->cfg.client_id = c->cfg.client_secret = c->cfg.access_token = NULL;
     if (c->cfg.connect_timeout_ms == 0 || c->cfg.io_timeout_ms == 0 || c->cfg.request_timeout_ms == 0) {
         return crto_diag_set(&c->diag, CRTO_ERR_CONFIG, "timeouts must be greater than zero");
+    }
+    if (c->cfg.retry_max_wait_ms == 0) {
+        c->cfg.retry_max_wait_ms = CRTO_RETRY_MAX_WAIT_MS;
     }
     if (c->cfg.body_cap == 0) {
         c->cfg.body_cap = CRTO_BODY_CAP;
@@ -477,6 +481,32 @@ static bool network_error(crto_err_t e)
            e == CRTO_ERR_TLS;
 }
 
+/* Wait before retry `attempt` as the policy says, unless that would take
+ * the call past its retry time budget or the port cannot sleep at all (then
+ * the caller gives up now rather than hammer the API). */
+static bool may_wait(crto_client_t *c, uint32_t attempt, int status, const crto_http_response_t *resp,
+                     uint64_t *waited)
+{
+    int64_t utc = -1;
+    uint32_t wait;
+    if (c->port.utc_now != NULL && c->port.utc_now(c->port.ctx, &utc) != CRTO_OK) {
+        utc = -1;
+    }
+    wait = crto_retry_delay_ms(attempt, status, resp, utc, crto_client_rand(c));
+    if (wait > 0 && c->port.sleep_ms == NULL) {
+        return false;
+    }
+    if (*waited + wait > c->cfg.retry_max_wait_ms) {
+        crto_log(c, CRTO_LOG_WARN, "giving up: waiting %u ms more would pass the retry budget of %u ms", (unsigned)wait,
+                 (unsigned)c->cfg.retry_max_wait_ms);
+        return false;
+    }
+    *waited += wait;
+    c->stats.retries++;
+    crto_client_sleep(c, wait);
+    return true;
+}
+
 crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_result_t *result)
 {
     crto_result_t local;
@@ -485,6 +515,7 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
     crto_progress_t p;
     bool refreshed = false, stale_retried = false;
     uint32_t failures = 0;
+    uint64_t waited = 0;
     crto_err_t e;
 
     if (!c->initialised) {
@@ -521,18 +552,10 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
                 c->token_expires_ms = 0;
                 continue;
             }
-            if (crto_retry_status(status) && failures < c->cfg.retry_attempts) {
-                int64_t utc = -1;
-                uint32_t wait;
+            if (crto_retry_status(status) && failures < c->cfg.retry_attempts &&
+                may_wait(c, failures + 1, status, &r->http, &waited)) {
                 failures++;
-                if (c->port.utc_now != NULL && c->port.utc_now(c->port.ctx, &utc) != CRTO_OK) {
-                    utc = -1;
-                }
-                wait = crto_retry_delay_ms(failures, status, &r->http, utc, crto_client_rand(c));
-                crto_log(c, CRTO_LOG_WARN, "HTTP %d on %s: retry %u in %u ms", status, x.path, (unsigned)failures,
-                         (unsigned)wait);
-                c->stats.retries++;
-                crto_client_sleep(c, wait);
+                crto_log(c, CRTO_LOG_WARN, "HTTP %d on %s: retry %u", status, x.path, (unsigned)failures);
                 continue;
             }
             e = crto_status_error(status);
@@ -556,16 +579,10 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
         if (p.body_started && !req->idempotent) {
             return e; /* the server may have acted on it: only the caller can tell */
         }
-        if (failures >= c->cfg.retry_attempts) {
+        if (failures >= c->cfg.retry_attempts || !may_wait(c, failures + 1, 0, NULL, &waited)) {
             return e;
         }
         failures++;
-        c->stats.retries++;
-        {
-            uint32_t wait = crto_retry_delay_ms(failures, 0, NULL, -1, crto_client_rand(c));
-            crto_log(c, CRTO_LOG_WARN, "%s on %s: retry %u in %u ms", crto_err_name(e), x.path, (unsigned)failures,
-                     (unsigned)wait);
-            crto_client_sleep(c, wait);
-        }
+        crto_log(c, CRTO_LOG_WARN, "%s on %s: retry %u", crto_err_name(e), x.path, (unsigned)failures);
     }
 }

@@ -50,6 +50,7 @@ typedef struct {
     uint32_t io_timeout_ms;    /* longest silence while sending or receiving         */
     uint32_t request_timeout_ms; /* whole request, from connect to the last byte     */
     uint32_t retry_attempts;   /* tries after the first for 429, 5xx, early network failure */
+    uint32_t retry_max_wait_ms;/* most time one call may spend waiting between tries */
     uint64_t body_cap;         /* largest response body accepted                     */
     crto_log_level_t log_level;/* lines above this level are not produced            */
 } crto_client_config_t;

@@ -111,6 +111,11 @@
 #define CRTO_RETRY_CAP_MS 60000u
 #endif
 
+/* Most time one call may spend waiting between its retries. */
+#ifndef CRTO_RETRY_MAX_WAIT_MS
+#define CRTO_RETRY_MAX_WAIT_MS 300000u
+#endif
+
 /* Largest response body crto will read for any one call. */
 #ifndef CRTO_BODY_CAP
 #define CRTO_BODY_CAP (16u * 1024u * 1024u)

@@ -276,6 +276,97 @@ static void test_crc32_known_value(void)
     CHECK_EQ_INT(crto_crc32(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
 }
 
+/* The waits the policy promises, on the fake clock (REFERENCE 10). */
+static void test_flush_429_waits_until_the_rate_limit_reset(void)
+{
+    static char r429[256];
+    crto_upload_summary_t sum;
+    fresh(sizeof region_mem);
+    add_emails("888", CRTO_OP_ADD, 4);
+    client_setup();
+    mem.utc = 1800000000; /* the wall clock the reset is measured against */
+    (void)snprintf(r429, sizeof r429,
+                   "HTTP/1.1 429 Too Many Requests\r\nx-ratelimit-limit: 250\r\nx-ratelimit-remaining: 0\r\n"
+                   "x-ratelimit-reset: %lld\r\nContent-Length: 0\r\n\r\n",
+                   (long long)(mem.utc + (int64_t)(mem.now / 1000u) + 7));
+    crto_mem_add(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    crto_mem_then(&mem, r429, strlen(r429));
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_OK);
+    CHECK_EQ_INT(mem.sleeps, 1);
+    CHECK_EQ_INT(mem.slept_ms, 7000);
+    CHECK_EQ_INT(sum.sent, 4);
+    CHECK_EQ_INT(count("PATCH /2026-07/"), 3); /* chunk 2 went twice, each chunk was delivered once */
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 0);
+    crto_client_deinit(&client);
+}
+
+static void test_flush_503_twice_backs_off_with_jitter_then_delivers(void)
+{
+    crto_upload_summary_t sum;
+    fresh(sizeof region_mem);
+    add_emails("889", CRTO_OP_ADD, 2);
+    client_setup();
+    client.cfg.retry_attempts = 4;
+    crto_mem_add(&mem, k_503, strlen(k_503));
+    crto_mem_then(&mem, k_503, strlen(k_503));
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 0, &sum), CRTO_OK);
+    CHECK(mem.sleeps <= 2);                 /* a jitter of 0 ms needs no sleep */
+    CHECK(mem.slept_ms <= 1000u + 2000u);   /* full jitter under 1 s, then under 2 s */
+    CHECK_EQ_INT(client.stats.retries, 2);
+    CHECK_EQ_INT(sum.sent, 2);
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 0);
+    crto_client_deinit(&client);
+}
+
+static void test_flush_401_mid_way_refreshes_once_and_delivers(void)
+{
+    static const char token[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 61\r\n\r\n"
+                                "{\"access_token\":\"tok\",\"token_type\":\"Bearer\",\"expires_in\":900}";
+    static const char r401[] = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+    crto_client_config_t cfg = crto_client_config_default();
+    crto_upload_summary_t sum;
+    fresh(sizeof region_mem);
+    add_emails("890", CRTO_OP_ADD, 4);
+    memset(sent, 0, sizeof sent);
+    crto_mem_init(&mem, &port, sent, sizeof sent - 1);
+    cfg.base_url = "http://127.0.0.1:9000";
+    cfg.client_id = "kiosk";
+    cfg.client_secret = "s";
+    CHECK_EQ_INT(crto_client_init(&client, &port, &cfg), CRTO_OK);
+    crto_mem_add(&mem, token, sizeof token - 1);
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    crto_mem_then(&mem, r401, sizeof r401 - 1);
+    crto_mem_then(&mem, token, sizeof token - 1);
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_OK);
+    CHECK_EQ_INT(client.stats.token_requests, 2);
+    CHECK_EQ_INT(mem.sleeps, 0);
+    CHECK_EQ_INT(sum.sent, 4);
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 0);
+    crto_client_deinit(&client);
+}
+
+static void test_retries_stop_at_the_time_budget(void)
+{
+    static char r429[160];
+    crto_upload_summary_t sum;
+    fresh(sizeof region_mem);
+    add_emails("891", CRTO_OP_ADD, 1);
+    client_setup();
+    client.cfg.retry_attempts = 10;
+    client.cfg.retry_max_wait_ms = 50000;
+    (void)snprintf(r429, sizeof r429, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n");
+    crto_mem_add(&mem, r429, strlen(r429));
+    crto_mem_then(&mem, r429, strlen(r429));
+    crto_mem_then(&mem, r429, strlen(r429));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 0, &sum), CRTO_ERR_RATE_LIMITED);
+    CHECK_EQ_INT(mem.slept_ms, 30000); /* a second 30 s wait would pass the 50 s budget */
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 1);
+    crto_client_deinit(&client);
+}
+
 int main(void)
 {
     RUN(test_crc32_known_value);
@@ -287,5 +378,9 @@ int main(void)
     RUN(test_a_failed_flush_loses_nothing_and_resends_only_the_rest);
     RUN(test_offline_flush_keeps_everything);
     RUN(test_too_many_groups_is_a_clear_error);
+    RUN(test_flush_429_waits_until_the_rate_limit_reset);
+    RUN(test_flush_503_twice_backs_off_with_jitter_then_delivers);
+    RUN(test_flush_401_mid_way_refreshes_once_and_delivers);
+    RUN(test_retries_stop_at_the_time_budget);
     return crto_test_summary();
 }
