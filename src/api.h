@@ -32,6 +32,11 @@ typedef struct {
 /* Run one call; per-item problems go to call->bulk. 2xx is CRTO_OK. */
 crto_err_t crto_api_call(crto_client_t *c, crto_api_call_t *call);
 
+/* Run a call whose answer must carry *result (>= 0 once read). When it
+ * comes back without one and the API said why, that problem is the
+ * error: CRTO_ERR_BAD_REQUEST with its code and detail in c->diag. */
+crto_err_t crto_api_call_for(crto_client_t *c, crto_api_call_t *call, const int64_t *result);
+
 /* Walk a search's pages: path_fmt has one "%s" for "?limit=..&offset=..". */
 crto_err_t crto_api_search(crto_client_t *c, const char *path, uint32_t max_limit, crto_body_fn body, void *body_arg,
                            crto_data_fn on_data, void *data_arg, crto_page_t *page, crto_bulk_t *bulk, bool *stop);

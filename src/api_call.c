@@ -194,6 +194,26 @@ crto_err_t crto_api_call(crto_client_t *c, crto_api_call_t *call)
     return e;
 }
 
+crto_err_t crto_api_call_for(crto_client_t *c, crto_api_call_t *call, const int64_t *result)
+{
+    crto_bulk_t local;
+    crto_err_t e;
+    if (call->bulk == NULL) {
+        crto_bulk_init(&local, NULL, 0);
+        call->bulk = &local;
+    }
+    e = crto_api_call(c, call);
+    if (e == CRTO_OK && *result < 0 && call->bulk->general > 0) {
+        const crto_problem_t *p = &call->bulk->first_general;
+        e = crto_diag_set(&c->diag, CRTO_ERR_BAD_REQUEST, "%s %s answered without a result: %s%s%s", call->method,
+                          call->path, p->code, p->detail[0] ? " - " : "", p->detail);
+    }
+    if (call->bulk == &local) {
+        call->bulk = NULL;
+    }
+    return e;
+}
+
 crto_err_t crto_api_path(crto_client_t *c, char *out, size_t cap, const char *fmt, ...)
 {
     char rest[CRTO_PATH_MAX];

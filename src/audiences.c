@@ -297,5 +297,5 @@ crto_err_t crto_ms_audiences_estimate_size(crto_client_t *c, const char *adverti
     call.body_arg = &est;
     call.on_data = on_size;
     call.data_arg = size;
-    return crto_api_call(c, &call);
+    return crto_api_call_for(c, &call, size);
 }

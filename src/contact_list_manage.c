@@ -37,8 +37,14 @@ static crto_err_t simple_call(crto_client_t *c, const char *method, const char *
 static crto_err_t stats_call(crto_client_t *c, const char *path, crto_contact_stats_t *stats)
 {
     memset(stats, 0, sizeof *stats);
+    crto_api_call_t call;
     stats->identifiers = stats->matches = -1;
-    return simple_call(c, "GET", path, on_stats, stats);
+    memset(&call, 0, sizeof call);
+    call.method = "GET";
+    call.path = path;
+    call.on_data = on_stats;
+    call.data_arg = stats;
+    return crto_api_call_for(c, &call, &stats->identifiers);
 }
 
 crto_err_t crto_ms_contact_list_wipe(crto_client_t *c, const char *segment_id)

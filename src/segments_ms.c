@@ -290,6 +290,11 @@ static bool decimal(const char *s)
     return digits > 0 && s[i - 1] != '.';
 }
 
+static bool country_ok(const char *s)
+{
+    return s != NULL && strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
 static crto_err_t check_targeting(crto_client_t *c, const crto_ms_segment_create_t *s, uint32_t i)
 {
     uint32_t k;
@@ -297,8 +302,9 @@ static crto_err_t check_targeting(crto_client_t *c, const crto_ms_segment_create
     case CRTO_SEGMENT_CONTACT_LIST:
         return CRTO_OK;
     case CRTO_SEGMENT_IN_MARKET:
-        if (s->in_market.country == NULL || strlen(s->in_market.country) != 2) {
-            return crto_diag_set(&c->diag, CRTO_ERR_ARG, "item %u: inMarket needs a 2-letter country", (unsigned)i);
+        if (!country_ok(s->in_market.country)) {
+            return crto_diag_set(&c->diag, CRTO_ERR_ARG,
+                                 "item %u: inMarket needs an ISO 3166 alpha-2 country such as FR", (unsigned)i);
         }
         return CRTO_OK;
     case CRTO_SEGMENT_LOCATION:
@@ -508,7 +514,7 @@ crto_err_t crto_ms_segments_estimate_size(crto_client_t *c, const crto_ms_segmen
     call.body_arg = (void *)(uintptr_t)item;
     call.on_data = on_size;
     call.data_arg = size;
-    return crto_api_call(c, &call);
+    return crto_api_call_for(c, &call, size);
 }
 
 /* ------------------------------------------------------------ in-market */
@@ -536,11 +542,6 @@ static crto_err_t on_in_market(void *arg, crto_jdoc_t *doc, int32_t index)
         m->stop = true;
     }
     return CRTO_OK;
-}
-
-static bool country_ok(const char *s)
-{
-    return s != NULL && strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
 }
 
 static crto_err_t in_market(crto_client_t *c, const char *what, const char *advertiser_id, const char *country,
