@@ -44,7 +44,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
-.PHONY: all lib test check demo deps clean unit-tests integration-tests clang-build
+.PHONY: all lib test check demo deps clean unit-tests integration-tests clang-build fleet-sim
 all: $(LIB) $(POSIX_LIB) $(CLI)
 lib: $(LIB)
 
@@ -86,6 +86,18 @@ $(BUILD)/tests/itest_%: tests/integration/itest_%.c $(LIB) $(POSIX_LIB)
 
 unit-tests: $(UNIT_BIN) $(ITEST_BIN)
 
+FLEET_SIM := $(BUILD)/bin/fleet_sim
+
+# 10,000 devices on one credential running the real crto_flush_plan and
+# crto_rate_budget; exits 1 when a UTC minute goes over 250 calls.
+$(FLEET_SIM): tools/fleet_sim.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
+
+fleet-sim: $(FLEET_SIM)
+	$(FLEET_SIM)
+	$(FLEET_SIM) --tz-min 1 --tz-max 1
+
 # Each test program prints "N passed, N failed"; tools/run_tests.sh runs
 # them all and adds the lines up.
 test: deps
@@ -98,11 +110,12 @@ clang-build:
 	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang OPT="-O2 -gdwarf-4" all unit-tests >/dev/null
 
 check: deps
-	@$(MAKE) --no-print-directory all unit-tests
+	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM)
 	@$(MAKE) --no-print-directory clang-build
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
+	    "$(FLEET_SIM)" "$(FLEET_SIM) --tz-min 1 --tz-max 1" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \
 	    "$(PYTHON) tests/conformance/selftest_validate.py" \
 	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)" \

@@ -161,6 +161,9 @@ crto_err_t crto_client_init(crto_client_t *c, const crto_port_t *port, const crt
     if (e != CRTO_OK) {
         return e;
     }
+    if (crto_rate_budget_init(&c->budget, cfg->calls_per_min, cfg->call_burst) != CRTO_OK) {
+        return crto_diag_set(&c->diag, CRTO_ERR_CONFIG, "call_burst must not exceed calls_per_min");
+    }
     if (cfg->access_token != NULL && cfg->access_token[0] != '\0') {
         e = copy_secret(c, c->token, sizeof c->token, cfg->access_token, "the access token");
         if (e != CRTO_OK) {
@@ -408,9 +411,22 @@ static crto_err_t flush_to_connection(void *arg, const uint8_t *data, size_t len
     return crto_conn_send_all(s->c, data, len, s->deadline);
 }
 
+/* Every request, token requests included, passes the device's budget
+ * first, so one kiosk never bursts the application's shared 250 calls/min. */
+static void spend_budget(crto_client_t *c)
+{
+    uint64_t now = c->port.now_ms(c->port.ctx);
+    uint32_t wait = crto_rate_budget_wait_ms(&c->budget, now);
+    if (wait > 0 && c->port.sleep_ms != NULL) {
+        crto_client_sleep(c, wait);
+        now = c->port.now_ms(c->port.ctx);
+    }
+    crto_rate_budget_take(&c->budget, now); /* without a sleep the debt lengthens later waits */
+}
+
 crto_err_t crto_exchange(crto_client_t *c, const crto_exchange_t *x, crto_result_t *r, crto_progress_t *p)
 {
-    uint64_t deadline = c->port.now_ms(c->port.ctx) + c->cfg.request_timeout_ms;
+    uint64_t deadline;
     int64_t content_length = -1;
     size_t head_len = 0;
     crto_jw_t w;
@@ -419,6 +435,8 @@ crto_err_t crto_exchange(crto_client_t *c, const crto_exchange_t *x, crto_result
 
     memset(p, 0, sizeof *p);
     memset(r, 0, sizeof *r);
+    spend_budget(c);
+    deadline = c->port.now_ms(c->port.ctx) + c->cfg.request_timeout_ms;
     if (x->body != NULL) {
         crto_jw_init(&w, NULL, 0, NULL, NULL);
         e = x->body(x->body_arg, &w);
@@ -503,6 +521,11 @@ static bool may_wait(crto_client_t *c, uint32_t attempt, int status, const crto_
     }
     *waited += wait;
     c->stats.retries++;
+    if (status == 429) {
+        /* nothing of this device goes before the server's time, then gently */
+        uint64_t now = c->port.now_ms(c->port.ctx);
+        crto_rate_budget_penalise(&c->budget, now, now + wait);
+    }
     crto_client_sleep(c, wait);
     return true;
 }

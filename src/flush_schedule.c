@@ -53,27 +53,39 @@ crto_flush_policy_t crto_flush_policy_default(void)
     return p;
 }
 
-crto_err_t crto_flush_policy_check(const crto_flush_policy_t *p, crto_diag_t *diag)
+static crto_err_t reject(const char **why, const char *text)
 {
+    if (why != NULL) {
+        *why = text;
+    }
+    return CRTO_ERR_ARG;
+}
+
+crto_err_t crto_flush_policy_check(const crto_flush_policy_t *p, const char **why)
+{
+    if (why != NULL) {
+        *why = NULL;
+    }
     if (p->chunk_size == 0 || p->chunk_size > CRTO_CHUNK_MAX) {
-        return crto_diag_set(diag, CRTO_ERR_ARG, "flush policy: chunk_size %lu not in 1..%lu",
-                             (unsigned long)p->chunk_size, (unsigned long)CRTO_CHUNK_MAX);
+        return reject(why, "chunk_size must be 1..CRTO_CHUNK_MAX");
     }
     if (p->min_pending == 0 || p->min_pending > p->chunk_size) {
-        return crto_diag_set(diag, CRTO_ERR_ARG, "flush policy: min_pending %lu not in 1..chunk_size",
-                             (unsigned long)p->min_pending);
+        return reject(why, "min_pending must be 1..chunk_size");
     }
-    if (p->max_age_s == 0 || p->max_age_jitter_s >= p->max_age_s) {
-        return crto_diag_set(diag, CRTO_ERR_ARG, "flush policy: need 1 <= max_age_s and max_age_jitter_s < max_age_s");
+    if (p->max_age_s == 0) {
+        return reject(why, "max_age_s must be >= 1");
     }
-    if (p->window_s > CRTO_FLUSH_CUTOFF_PERIOD_S || p->guard_s >= p->window_s) {
-        return crto_diag_set(diag, CRTO_ERR_ARG, "flush policy: need guard_s < window_s <= %lu",
-                             (unsigned long)CRTO_FLUSH_CUTOFF_PERIOD_S);
+    if (p->max_age_jitter_s >= p->max_age_s) {
+        return reject(why, "max_age_jitter_s must be < max_age_s");
+    }
+    if (p->window_s > CRTO_FLUSH_CUTOFF_PERIOD_S) {
+        return reject(why, "window_s must be <= CRTO_FLUSH_CUTOFF_PERIOD_S");
+    }
+    if (p->guard_s >= p->window_s) {
+        return reject(why, "guard_s must be < window_s");
     }
     if (p->max_age_s - p->max_age_jitter_s < p->window_s) {
-        return crto_diag_set(diag, CRTO_ERR_ARG,
-                             "flush policy: max_age_s - max_age_jitter_s (%lu) must be >= window_s (%lu)",
-                             (unsigned long)(p->max_age_s - p->max_age_jitter_s), (unsigned long)p->window_s);
+        return reject(why, "max_age_s - max_age_jitter_s must be >= window_s");
     }
     return CRTO_OK;
 }
@@ -187,8 +199,13 @@ crto_flush_decision_t crto_flush_plan(const crto_flush_policy_t *policy, const c
     slot = window_start + (int64_t)slot_offset(&p, s->device_hash);
     next_slot = slot;
     if (now >= slot) {
-        /* now < cutoff always, so this slot is the current window's. */
-        if (s->last_flush_utc < slot && s->pending >= p.min_pending) {
+        /* now < cutoff always, so this slot is the current window's. Only
+         * identifiers that were already there at the slot make it a missed
+         * slot to catch up on (the device was off, or the upload failed):
+         * one that arrived after the slot waits for the next, or every shop
+         * that opens inside a window would flush at its first customer. */
+        bool waited_since_slot = has && age >= now - slot;
+        if (waited_since_slot && s->last_flush_utc < slot && s->pending >= p.min_pending) {
             return flush(CRTO_FLUSH_CUTOFF);
         }
         next_slot = slot + PERIOD;

@@ -74,8 +74,11 @@ uint32_t crto_rate_budget_wait_ms(const crto_rate_budget_t *b, uint64_t now_ms)
     }
     credit = credit_at(b, base);
     wait = base - now_ms;
+    if (wait >= UINT32_MAX) {
+        return UINT32_MAX; /* and adding to it could wrap */
+    }
     if (credit < UNITS_PER_CALL) {
-        missing = (uint64_t)(UNITS_PER_CALL - credit);
+        missing = (uint64_t)(UNITS_PER_CALL - credit); /* <= 2^61 + 60000 */
         wait += (missing + b->per_min - 1u) / b->per_min; /* round up: never early */
     }
     return wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;

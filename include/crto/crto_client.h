@@ -25,6 +25,7 @@
 #include "crto_error.h"
 #include "crto_http.h"
 #include "crto_json.h"
+#include "crto_policy.h"
 #include "crto_port.h"
 #include "crto_tls.h"
 
@@ -51,6 +52,8 @@ typedef struct {
     uint32_t request_timeout_ms; /* whole request, from connect to the last byte     */
     uint32_t retry_attempts;   /* tries after the first for 429, 5xx, early network failure */
     uint32_t retry_max_wait_ms;/* most time one call may spend waiting between tries */
+    uint32_t calls_per_min;    /* this device's own call budget (0: CRTO_RATE_BUDGET_PER_MIN) */
+    uint32_t call_burst;       /* calls it may make at once (0: the default burst)  */
     uint64_t body_cap;         /* largest response body accepted                     */
     crto_log_level_t log_level;/* lines above this level are not produced            */
 } crto_client_config_t;
@@ -137,6 +140,7 @@ typedef struct crto_client {
     crto_jdoc_t doc;
 
     uint64_t rand_state;              /* jitter for backoff                      */
+    crto_rate_budget_t budget;        /* spaces this device's calls              */
     crto_diag_t diag;                 /* the last error, explained              */
     crto_stats_t stats;
     bool initialised;

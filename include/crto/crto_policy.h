@@ -76,23 +76,27 @@ extern "C" {
 #endif
 
 /* Each device flushes for age up to this much *before* max_age, by a fixed
- * amount drawn from its id. Without it, every shop of a chain that opens at
- * 08:00 local would flush at 14:00 local within a few minutes of each
- * other: 10,000 devices x 2 calls in a handful of minutes. 3 h spreads them
- * like the cut-off window does. */
+ * amount drawn from its id. Without it, every shop of a chain that opens on
+ * the hour would flush 6 h after its first customer, all within a few
+ * minutes: tools/fleet_sim --tz-min 1 --tz-max 1 --no-utc-pct 100
+ * --jitter-min 0 peaks at 1,254 calls/min; with 3 h, at 124. */
 #ifndef CRTO_FLUSH_MAX_AGE_JITTER_S
 #define CRTO_FLUSH_MAX_AGE_JITTER_S 10800u /* 3 h */
 #endif
 
 /* The window before each cut-off over which a fleet spreads its flushes.
- * 90 minutes is not enough for 10,000 devices on one credential: each
- * flush costs 2 calls (a token - the last one expired hours ago - and the
- * upload), so 20,000 calls in 80 usable minutes is 250/min on *average*
- * and the busiest minute of a random spread is ~15 % above that
- * (tools/fleet_sim --window-min 90 peaks at ~300). 3 h gives a mean of
- * ~118/min and a peak of ~170/min, leaving room for retries and for
- * Criteo's "dynamic reductions". Size it for your fleet with
- * crto_flush_window_for_fleet(). */
+ * 90 minutes is not enough for 10,000 devices on one credential: a flush
+ * costs 2 calls (a token - the last one expired hours ago - and the
+ * upload), so 10,000 devices with something to send put 20,000 calls into
+ * 80 usable minutes, 250/min on *average*, and the busiest minute of a
+ * random spread is ~25 % above the mean. tools/fleet_sim --window-min 90
+ * peaks at 310/min with the fleet in one time zone, and at 224/min spread
+ * over UTC-8..UTC+9 only because a third of the devices happen to have
+ * nothing pending at their slot. With 3 h: 162/min and 114/min, which
+ * leaves room for retries and for Criteo's "dynamic reductions". The cost:
+ * what a device collects after its slot waits for the next cut-off. Size
+ * it for your fleet with crto_flush_window_for_fleet() (a longer window
+ * also needs max_age_s - max_age_jitter_s >= window_s). */
 #ifndef CRTO_FLUSH_WINDOW_S
 #define CRTO_FLUSH_WINDOW_S 10800u /* 3 h */
 #endif
@@ -227,20 +231,23 @@ typedef struct {
     bool flush_now;             /* flush everything pending now              */
     crto_flush_reason_t reason; /* why; CRTO_FLUSH_NONE when !flush_now      */
     /* Seconds until the plan should be asked again if nothing else changes:
-     * 0 when flush_now (ask again after the flush, with the new state);
-     * otherwise >= 1, and exactly the time until the next planned flush when
-     * one is known (the slot, or the oldest identifier falling due). Ask
-     * sooner when pending changes: a new identifier can make a chunk full,
-     * or make a device that had nothing to send use its slot. */
+     * 0 when flush_now (ask again after the flush, with the new state).
+     * Otherwise >= 1: the time until the earlier of the device's next slot
+     * (with UTC) and the moment the oldest pending identifier falls due, so
+     * a device that sleeps exactly this long wakes at its flush; with
+     * nothing pending and no UTC, max_age_s - jitter. Ask sooner when
+     * pending changes: a new identifier can fill a chunk. */
     uint32_t next_check_s;
 } crto_flush_decision_t;
 
 /* The defaults above. */
 crto_flush_policy_t crto_flush_policy_default(void);
 
-/* Check p against the rules given with each field.
- * Errors: CRTO_ERR_ARG, with diag (may be NULL) naming the field. */
-crto_err_t crto_flush_policy_check(const crto_flush_policy_t *p, crto_diag_t *diag);
+/* Check p against the rules given with each field. On CRTO_ERR_ARG, *why
+ * (why may be NULL) is a static English sentence naming the field and its
+ * rule, e.g. "guard_s must be < window_s"; NULL on CRTO_OK. No formatting
+ * and no crto_diag_t here, so the policy module links on its own. */
+crto_err_t crto_flush_policy_check(const crto_flush_policy_t *p, const char **why);
 
 /* FNV-1a 64 of id[0..len) followed by a 64-bit finaliser (MurmurHash3's
  * fmix64), so ids that differ only in their last digit land far apart.
@@ -259,16 +266,23 @@ uint32_t crto_flush_age_jitter_s(const crto_flush_policy_t *p, uint64_t device_h
  * In order:
  *   1. pending >= chunk_size                                  -> FULL_CHUNK
  *   2. with UTC: the device's slot S = cutoff - window_s + offset has come
- *      (S <= utc_now < cutoff), it has not flushed since (last_flush_utc < S)
- *      and pending >= min_pending                             -> CUTOFF
+ *      (S <= utc_now < cutoff, cutoff the next 00:00 or 12:00 UTC strictly
+ *      after utc_now), it has not flushed since (last_flush_utc < S), its
+ *      oldest pending identifier was already there at S (age >=
+ *      utc_now - S) and pending >= min_pending                -> CUTOFF
+ *      So a device that was off or failed at S catches up at once, while
+ *      identifiers that arrive after S wait for the next slot: otherwise
+ *      every shop that opens inside a window would flush at its first
+ *      customer, all together.
  *   3. oldest_pending_age_s >= max_age_s - jitter             -> TOO_OLD,
  *      except with UTC when the device's next slot comes first: inside a
  *      window before the slot (the window's calls belong to the slots, and
  *      Criteo processes an upload made then at the same cut-off anyway), or
  *      before the identifier reaches max_age_s - then wait for the slot.
  *   otherwise                                                 -> NONE
- * A policy that fails crto_flush_policy_check is clamped to the nearest
- * valid one, so the result is always defined. Never fails. */
+ * A utc_now before 1970 or after 2^40 s is treated as no UTC clock (an
+ * unset RTC). A policy that fails crto_flush_policy_check is clamped to
+ * the nearest valid one, so the result is always defined. Never fails. */
 crto_flush_decision_t crto_flush_plan(const crto_flush_policy_t *p, const crto_flush_state_t *s);
 
 /* Stable name of a reason, e.g. "CUTOFF". Never NULL. */

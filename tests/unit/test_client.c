@@ -340,6 +340,29 @@ static void test_deinit_wipes_secret_and_token(void)
     CHECK(!contains(&client, sizeof client, "tok-AAAA"));
 }
 
+static void test_calls_are_spaced_by_the_device_budget(void)
+{
+    crto_client_config_t cfg = crto_client_config_default();
+    crto_result_t r;
+    crto_mem_init(&mem, &port, sent, sizeof sent);
+    cfg.base_url = "http://127.0.0.1:8080";
+    cfg.access_token = "t";
+    cfg.calls_per_min = 60; /* one call a second ... */
+    cfg.call_burst = 2;     /* ... after two at once */
+    CHECK_EQ_INT(crto_client_init(&client, &port, &cfg), CRTO_OK);
+    conn(API_OK, API_OK, API_OK, API_OK, NULL);
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(mem.slept_ms, 0);
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(mem.slept_ms, 1000);
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(mem.slept_ms, 2000);
+    crto_client_deinit(&client);
+    cfg.call_burst = 61;
+    CHECK_EQ_INT(crto_client_init(&client, &port, &cfg), CRTO_ERR_CONFIG);
+}
+
 int main(void)
 {
     RUN(test_context_fits_16_kib);
@@ -359,5 +382,6 @@ int main(void)
     RUN(test_refused_connection_is_retried_then_reported);
     RUN(test_config_errors_name_the_problem);
     RUN(test_deinit_wipes_secret_and_token);
+    RUN(test_calls_are_spaced_by_the_device_budget);
     return crto_test_summary();
 }
