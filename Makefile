@@ -45,7 +45,8 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
 .PHONY: all lib test check demo deps clean unit-tests integration-tests clang-build fleet-sim
-all: $(LIB) $(POSIX_LIB) $(CLI)
+KIOSK     := $(BUILD)/bin/kiosk
+all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
 
 deps:
@@ -73,6 +74,11 @@ $(MEM_LIB): $(MEM_OBJ)
 $(CLI): $(CLI_OBJ) $(POSIX_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CLI_OBJ) $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
+
+# The kiosk example is built like an integrator's firmware application.
+$(KIOSK): examples/kiosk/kiosk.c $(POSIX_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(POSIX_LIB) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(MEM_LIB) $(POSIX_LIB)
 	@mkdir -p $(dir $@)
@@ -120,7 +126,8 @@ check: deps
 	    "$(PYTHON) tests/conformance/selftest_validate.py" \
 	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)" \
 	    "$(PYTHON) tests/integration/test_cli_api.py $(CLI)" \
-	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)"
+	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)" \
+	    "$(PYTHON) tests/integration/test_queue.py $(CLI) $(KIOSK)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all

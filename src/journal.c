@@ -235,29 +235,53 @@ static void reset_state(crto_journal_t *j)
     memset(j->groups, 0, sizeof j->groups);
 }
 
+/* The record at or after off that reads back whole: a flipped bit inside
+ * the log costs that one record, not every record after it. */
+static bool next_valid(crto_journal_t *j, uint64_t off, uint64_t size, record_t *r, uint64_t *at, uint64_t *next)
+{
+    for (; off < size; off++) {
+        uint8_t m;
+        if (jread(j, off, &m, 1) == 1 && m == MAGIC && read_record(j, off, r, next)) {
+            *at = off;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* One pass over the log: group accounting, then the oldest pending time. */
 static crto_err_t scan(crto_journal_t *j, uint64_t size, uint64_t *records, bool *bad)
 {
-    uint64_t off = 0, next = 0;
+    uint64_t off = 0, next = 0, at = 0;
     record_t r;
     int pass;
     *bad = false;
     for (pass = 0; pass < 2; pass++) {
         off = 0;
         *records = 0;
-        while (off < size && read_record(j, off, &r, &next)) {
-            crto_journal_group_t *g = group_of(j, &r, pass == 0);
-            if (g == NULL) {
-                return crto_diag_set(&j->diag, CRTO_ERR_TOO_LARGE, "journal holds more than %u groups",
-                                     (unsigned)CRTO_JOURNAL_GROUPS);
+        j->corrupt_bytes = 0;
+        while (off < size) {
+            if (!read_record(j, off, &r, &next)) {
+                if (!next_valid(j, off + 1, size, &r, &at, &next)) {
+                    break; /* nothing whole after it: a torn tail */
+                }
+                j->corrupt_bytes += at - off;
+                off = at;
             }
-            if (pass == 0 && r.kind == KIND_ITEM) {
-                g->items++;
-            } else if (pass == 0) {
-                g->acked += r.count;
-                g->acked_through = r.through;
-            } else if (r.kind == KIND_ITEM && off >= g->acked_through && g->oldest_time == 0) {
-                g->oldest_time = r.time != 0 ? r.time : 1;
+            {
+                crto_journal_group_t *g = group_of(j, &r, pass == 0);
+                if (g == NULL) {
+                    return crto_diag_set(&j->diag, CRTO_ERR_TOO_LARGE, "journal holds more than %u groups",
+                                         (unsigned)CRTO_JOURNAL_GROUPS);
+                }
+                if (pass == 0 && r.kind == KIND_ITEM) {
+                    g->items++;
+                } else if (pass == 0) {
+                    g->acked += r.count;
+                    g->acked_through = r.through;
+                } else if (r.kind == KIND_ITEM && off >= g->acked_through && g->oldest_time == 0) {
+                    g->oldest_time = r.time != 0 ? r.time : 1;
+                }
             }
             (*records)++;
             off = next;
@@ -347,6 +371,11 @@ crto_err_t crto_journal_add(crto_journal_t *j, crto_product_t product, const cha
     }
     if (crto_id_type_name(product, type) == NULL || (unsigned)op > (unsigned)CRTO_OP_REMOVE) {
         return crto_diag_set(&j->diag, CRTO_ERR_ARG, "identifier type or operation not available in this product");
+    }
+    if (product == CRTO_PRODUCT_MS && type == CRTO_ID_GUM) {
+        /* a gum upload needs its caller id, which an ITEM does not carry */
+        return crto_diag_set(&j->diag, CRTO_ERR_ARG,
+                             "gum identifiers cannot be queued (no gum caller id in the journal): upload them directly");
     }
     /* always hashed here: the journal never holds an e-mail or phone number in clear */
     e = crto_identifier_normalise_with(&j->rules, type, text, len, true, norm, sizeof norm, &nlen, &j->diag);
@@ -514,6 +543,24 @@ static crto_err_t src_seek(void *arg, const crto_source_pos_t *pos)
     return CRTO_OK;
 }
 
+/* Time stamp of the group's first item after what is acknowledged, or 0. */
+static uint32_t first_pending_time(crto_journal_t *j, const crto_journal_group_t *g)
+{
+    uint64_t off = g->acked_through, next;
+    record_t r;
+    if (g->items <= g->acked) {
+        return 0;
+    }
+    while (off < j->end && read_record(j, off, &r, &next)) {
+        if (r.kind == KIND_ITEM && r.product == g->product && r.op == g->op && r.type == g->type &&
+            strcmp(r.segment, g->segment_id) == 0) {
+            return r.time != 0 ? r.time : 1;
+        }
+        off = next;
+    }
+    return 0;
+}
+
 /* Criteo took the chunk: record it durably before anything else. */
 static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
 {
@@ -541,7 +588,13 @@ static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
     }
     g->acked += res->identifiers;
     g->acked_through = s->last_end;
-    g->oldest_time = 0;
+    g->oldest_time = first_pending_time(j, g);
+}
+
+static bool network_failure(crto_err_t e)
+{
+    return e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED || e == CRTO_ERR_RESET ||
+           e == CRTO_ERR_TLS || e == CRTO_ERR_CERT || e == CRTO_ERR_IO;
 }
 
 static bool all_acked(const crto_journal_t *j)
@@ -564,7 +617,8 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
     if (summary != NULL) {
         memset(summary, 0, sizeof *summary);
     }
-    for (i = 0; i < j->n_groups && e == CRTO_OK; i++) {
+    crto_err_t first = CRTO_OK;
+    for (i = 0; i < j->n_groups; i++) {
         crto_journal_group_t *g = &j->groups[i];
         crto_upload_t job = crto_upload_default();
         crto_upload_summary_t sum;
@@ -594,6 +648,9 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
         if (e != CRTO_OK && e != src.ack_err) {
             (void)crto_diag_set(&j->diag, e, "%s", client->diag.msg);
         }
+        if (e != CRTO_OK && first == CRTO_OK) {
+            first = e;
+        }
         if (summary != NULL) {
             summary->accepted += sum.accepted;
             summary->rejected += sum.rejected;
@@ -603,7 +660,12 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
             summary->chunks += sum.chunks;
             summary->problems += sum.problems;
         }
+        if (e != CRTO_OK && network_failure(e)) {
+            break; /* offline: the next group would fail the same way */
+        }
+        e = CRTO_OK; /* an API refusal for one group: try the others */
     }
+    e = first;
     if (e == CRTO_OK && all_acked(j)) {
         /* everything Criteo has: start the log afresh */
         e = j->st.truncate(j->st.ctx, 0);

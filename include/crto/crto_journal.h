@@ -10,9 +10,9 @@
  *         in clear), other types as their normalised text;
  *   ACK   "the first N pending items of group G, through offset X, were
  *         accepted by Criteo".
- * Recovery reads records until the first that is torn or corrupt and cuts
- * the log there; every complete record before it is kept. When nothing is
- * pending any more, the log is reset to empty.
+ * Recovery keeps every record that reads back whole: a corrupt record
+ * inside the log is skipped (counted in corrupt_bytes), and a torn tail is
+ * cut. When nothing is pending any more, the log is reset to empty.
  */
 #ifndef CRTO_JOURNAL_H
 #define CRTO_JOURNAL_H
@@ -72,6 +72,7 @@ typedef struct {
     crto_storage_t st;
     uint64_t end;            /* end of the last valid record              */
     uint64_t torn_bytes;     /* bytes cut at recovery                     */
+    uint64_t corrupt_bytes;  /* bytes skipped inside the log (bad records) */
     uint32_t n_groups;
     crto_journal_group_t groups[CRTO_JOURNAL_GROUPS];
     crto_diag_t diag;
@@ -107,8 +108,9 @@ uint64_t crto_journal_pending(const crto_journal_t *j, uint32_t *oldest_time);
 /* Upload every pending item, group by group, in chunks of at most
  * chunk_size (0: CRTO_CHUNK_MAX); after each chunk Criteo answered 2xx, an
  * ACK is appended and made durable. When nothing is pending, the log is
- * reset. summary (may be NULL) adds up the uploads. Stops at the first
- * failure and returns it (nothing is lost: the items stay pending).
+ * reset. summary (may be NULL) adds up the uploads. A group the API
+ * refuses does not stop the others; a network failure stops the flush.
+ * Returns the first failure (nothing is lost: the items stay pending).
  * Errors: those of crto_contact_list_upload, CRTO_ERR_IO. */
 crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t chunk_size,
                               crto_upload_summary_t *summary);

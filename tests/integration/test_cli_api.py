@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_cli_api.py - the crto command's Audience API commands (segments,
-audiences, contact-list wipe/stats/clear) end to end against the bundled
-fake Criteo server (tests/fake_criteo).
+audiences, their sizes and estimates, in-market brands and interests,
+contact-list wipe/stats/clear) end to end against the bundled fake Criteo
+server (tests/fake_criteo).
 
     python3 tests/integration/test_cli_api.py build/host/bin/crto
 
@@ -24,6 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fake_criteo"))
+from fake_criteo import IN_MARKET_BRANDS, IN_MARKET_INTERESTS, stable_size  # noqa: E402
 from fake_server import FakeCriteo  # noqa: E402
 from tap import check, run_group, summary  # noqa: E402
 
@@ -436,6 +438,219 @@ def test_ms_audiences(t):
           rc == 0 and items_of(out) == {0: ("ok", s1, None), 1: ("ok", s2, None)}, why(rc, out, err))
 
 
+# --------------------------------------------------------------------------
+# update of several ids: the same changes, one bulk PATCH
+
+
+def test_update_many(t):
+    t.fc.reset()
+    a, c = create_ms(t, "A"), create_ms(t, "C")
+    rc, out, err, traffic = t.run("ms", "segments", "update", "--id", a, "--id", UNKNOWN_SEG, "--id", c,
+                                  "--name", "same name")
+    check("ms update A,unknown,C --name: exit 2", rc == 2, why(rc, out, err))
+    check("ms update A,unknown,C: exactly item 0 ok, item 1 segment-not-found, item 2 name-must-be-unique",
+          out.splitlines() == ["item 0 ok id=%s" % a, "item 1 failed: segment-not-found",
+                               "item 2 failed: name-must-be-unique"], out)
+    check("ms update A,unknown,C: stderr names items 1 and 2 with their codes, not item 0",
+          ("item 1 (%s) failed: segment-not-found" % UNKNOWN_SEG) in err
+          and ("item 2 (%s) failed: name-must-be-unique" % c) in err and "item 0" not in err, err)
+    ms = t.entities()["ms_segments"]
+    check("ms update A,unknown,C: A renamed, C kept its name",
+          (ms[a]["name"], ms[c]["name"]) == ("same name", "C"), (ms[a]["name"], ms[c]["name"]))
+    body = last_body(t, "UpdateAudienceSegments")
+    check("ms update A,unknown,C: one PATCH holding the three ids with the same change",
+          traffic == 2 and len(t.api_requests("UpdateAudienceSegments")) == 1
+          and [(d.get("id"), d.get("attributes")) for d in body.get("data", [])]
+          == [(i, {"name": "same name"}) for i in (a, UNKNOWN_SEG, c)], (traffic, body))
+    rc, doc, err, _ = t.json("ms", "segments", "update", "--id", a, "--id", UNKNOWN_SEG, "--id", c,
+                             "--name", "same name")
+    doc = doc or {}
+    check("ms update A,unknown,C --json: exactly those items",
+          doc.get("items") == [{"index": 0, "ok": True, "id": a},
+                               {"index": 1, "ok": False, "id": UNKNOWN_SEG, "code": "segment-not-found",
+                                "problems": 1},
+                               {"index": 2, "ok": False, "id": c, "code": "name-must-be-unique", "problems": 1}]
+          and (doc.get("ok"), doc.get("failed"), doc.get("errors"), doc.get("warnings"),
+               doc.get("generalProblems"), doc.get("exitCode"), doc.get("error")) == (1, 2, 1, 1, 0, 2, None)
+          and sorted((p.get("item"), p.get("warning"), p.get("code")) for p in doc.get("problems", []))
+          == [(1, True, "segment-not-found"), (2, False, "name-must-be-unique")], (rc, doc, err))
+    check("ms update A,unknown,C --json: exit 2, stderr still names items 1 and 2",
+          rc == 2 and "item 1 (%s) failed: segment-not-found" % UNKNOWN_SEG in err
+          and "item 2 (%s) failed: name-must-be-unique" % c in err, (rc, err))
+
+    rc, out, err, _ = t.run("ms", "segments", "update", "--id", a, "--id", c, "--description", "shared")
+    ms = t.entities()["ms_segments"]
+    check("ms update A,C --description: exit 0, both set, names kept",
+          rc == 0 and items_of(out) == {0: ("ok", a, None), 1: ("ok", c, None)}
+          and [(ms[i]["name"], ms[i]["description"]) for i in (a, c)] == [("same name", "shared"), ("C", "shared")],
+          (why(rc, out, err), [ms[i] for i in (a, c)]))
+    rc, doc, err, _ = t.json("ms", "segments", "update", "--id", c, "--id", a, "--clear-description")
+    ms = t.entities()["ms_segments"]
+    check("ms update C,A --clear-description --json: both ok in that order, both null on the server",
+          rc == 0 and (doc or {}).get("items") == [{"index": 0, "ok": True, "id": c}, {"index": 1, "ok": True, "id": a}]
+          and ms[a]["description"] is None and ms[c]["description"] is None, (rc, doc, err))
+
+    ra, rb = create_rm(t, "rm one"), create_rm(t, "rm two")
+    rc, out, err, traffic = t.run("rm", "segments", "update", "--account", ACC, "--id", ra, "--id", UNKNOWN_SEG,
+                                  "--id", rb, "--description", "rm shared")
+    rm = t.entities()["rm_segments"]
+    check("rm update A,unknown,B --description: exit 2, items ok / segment-not-found / ok, one PATCH",
+          rc == 2 and items_of(out) == {0: ("ok", ra, None), 1: ("failed", "segment-not-found"), 2: ("ok", rb, None)}
+          and ("item 1 (%s) failed: segment-not-found" % UNKNOWN_SEG) in err
+          and [rm[i]["description"] for i in (ra, rb)] == ["rm shared", "rm shared"]
+          and [rm[i]["name"] for i in (ra, rb)] == ["rm one", "rm two"]
+          and traffic == 2 and len(t.api_requests("bulkUpdateAudienceSegments")) == 1, why(rc, out, err))
+    rc, doc, err, _ = t.json("rm", "segments", "update", "--account", ACC, "--id", rb, "--name", "rm one")
+    check("rm update (single id) to a taken name --json: exit 2, name-must-be-unique",
+          rc == 2 and (doc or {}).get("items") == [{"index": 0, "ok": False, "id": rb, "code": "name-must-be-unique",
+                                                   "problems": 1}], (rc, doc, err))
+
+
+# --------------------------------------------------------------------------
+# MS in-market: brands, interests, estimate
+
+
+def test_ms_in_market(t):
+    t.fc.reset()
+    rc, out, err, traffic = t.run("ms", "segments", "in-market-brands", "--advertiser", ADV, "--country", "FR")
+    want = ["%s  %s  %d" % (bid, name, stable_size("FR", bid) * 10) for bid, name in IN_MARKET_BRANDS]
+    check("in-market-brands: exit 0, one line per brand: ID  NAME  SIZE (the fake's sizes for FR)",
+          rc == 0 and out.splitlines() == want and err == "", (why(rc, out, err), want))
+    reqs = t.api_requests("GetAudienceSegmentsInMarketBrands")
+    check("in-market-brands: one GET with advertiser-id and country",
+          traffic == 2 and [(r["method"], r["query"]) for r in reqs] == [("GET", "advertiser-id=%s&country=FR" % ADV)],
+          [(r.get("method"), r.get("query")) for r in reqs])
+    rc, doc, err, _ = t.json("ms", "segments", "in-market-brands", "--advertiser", ADV, "--country", "de")
+    check("in-market-brands --json --country de: sent as DE, every brand with its size",
+          rc == 0 and doc == {"brands": [{"id": bid, "name": name, "size": stable_size("DE", bid) * 10}
+                                         for bid, name in IN_MARKET_BRANDS],
+                              "count": len(IN_MARKET_BRANDS), "error": None, "exitCode": 0}
+          and t.api_requests("GetAudienceSegmentsInMarketBrands")[-1]["query"].endswith("country=DE"), (rc, doc, err))
+    sizes = [b["size"] for b in (doc or {}).get("brands", [])]
+    check("in-market-brands: sizes are positive counts", sizes and all(x > 0 for x in sizes), sizes)
+
+    rc, out, err, _ = t.run("ms", "segments", "in-market-interests", "--advertiser", ADV, "--country", "FR")
+    check("in-market-interests: exit 0, one line per interest: ID  PARENT_ID (- for a root)",
+          rc == 0 and out.splitlines() == ["%s  %s" % (iid, parent or "-") for iid, parent in IN_MARKET_INTERESTS],
+          why(rc, out, err))
+    rc, doc, err, _ = t.json("ms", "segments", "in-market-interests", "--advertiser", ADV, "--country", "FR")
+    check("in-market-interests --json: ids and parents (null for roots)",
+          rc == 0 and doc == {"interests": [{"id": iid, "parentId": parent} for iid, parent in IN_MARKET_INTERESTS],
+                              "count": len(IN_MARKET_INTERESTS), "error": None, "exitCode": 0}, (rc, doc, err))
+
+    rc, out, err, traffic = t.run("ms", "segments", "estimate", "--advertiser", ADV, "--country", "fr",
+                                  "--brand", "1001", "--brand", "1003", "--interest", "166", "--gender", "female")
+    targeting = {"country": "FR", "brandIds": ["1001", "1003"], "interestIds": ["166"], "gender": "Female"}
+    check("segments estimate: exit 0, only the size (the fake's estimate for that targeting)",
+          rc == 0 and out == "%d\n" % stable_size(ADV, "inMarket", targeting) and traffic == 2, why(rc, out, err))
+    body = last_body(t, "EstimateAudienceSegmentsSizes")
+    check("segments estimate: the body holds the advertiser and the in-market targeting",
+          body.get("data", {}).get("attributes") == {"advertiserId": ADV, "inMarket": targeting}, body)
+    rc, doc, err, _ = t.json("ms", "segments", "estimate", "--advertiser", ADV, "--country", "FR")
+    size = stable_size(ADV, "inMarket", {"country": "FR"})
+    check("segments estimate --json (country only): {size, error null, exitCode 0}",
+          rc == 0 and doc == {"size": size, "error": None, "exitCode": 0} and size >= 0, (rc, doc, err))
+    rc, doc, err, traffic = t.json("ms", "segments", "estimate", "--advertiser", "x1", "--country", "FR")
+    check("segments estimate --json with a bad advertiser: exit 1, no traffic, size null, the library's error",
+          rc == 1 and traffic == 0 and (doc or {}).get("size", 0) is None
+          and (doc or {}).get("error", {}).get("code") == "CRTO_ERR_INVALID_ID" and doc.get("exitCode") == 1,
+          (rc, doc, err))
+    for args in (["in-market-brands", "--advertiser", ADV, "--country", "France"],
+                 ["in-market-interests", "--advertiser", ADV, "--country", "France"],
+                 ["estimate", "--advertiser", ADV, "--country", "France"]):
+        rc, out, err, traffic = t.run("ms", "segments", *args)
+        check("%s --country France: exit 1, no traffic, the reason" % args[0],
+              rc == 1 and traffic == 0 and out == "" and "--country" in err and "France" in err, why(rc, out, err))
+
+
+# --------------------------------------------------------------------------
+# MS audiences: update, sizes, estimate
+
+
+def test_ms_audience_sizes(t):
+    t.fc.reset()
+    s1, s2 = create_ms(t, "ten"), create_ms(t, "ten more")
+    for seg, lo in ((s1, 0), (s2, 5)):
+        path = t.write(["member%d@example.com" % i for i in range(lo, lo + 10)])
+        rc, out, err, _ = t.run("ms", "contacts", "add", "--segment", seg, "--type", "email", "--input", path)
+        check("audience sizes: 10 e-mails into segment %s" % seg, rc == 0 and len(t.fc.segment(seg)) == 10,
+              why(rc, out, err))
+    # s1 = members 0-9, s2 = members 5-14
+    both = {"and": [{"audienceSegmentId": s1}, {"audienceSegmentId": s2}]}
+    either = {"or": [{"audienceSegmentId": s1}, {"audienceSegmentId": s2}]}
+    ids = []
+    for name, algebra in (("only the first", algebra_and_not(s1, s2)), ("either", either)):
+        rc, out, err, _ = t.run("ms", "audiences", "create", "--advertiser", ADV, "--name", name,
+                                "--description", "d", "--algebra", json.dumps(algebra))
+        check("audience sizes: create %r" % name, rc == 0 and re.fullmatch(r"\d+", out.strip()), why(rc, out, err))
+        ids.append(out.strip())
+    a1, a2 = ids
+
+    rc, out, err, traffic = t.run("ms", "audiences", "sizes", "--id", a1, "--id", a2, "--id", "123456789")
+    check("audiences sizes: exit 2; 5 (and-not), 15 (or), audience-not-found, one call",
+          rc == 2 and items_of(out) == {0: ("ok", a1, 5), 1: ("ok", a2, 15), 2: ("failed", "audience-not-found")}
+          and "item 2 (123456789) failed: audience-not-found" in err and traffic == 2
+          and len(t.api_requests("ComputeAudiencesSizes")) == 1, why(rc, out, err))
+    rc, doc, err, _ = t.json("ms", "audiences", "sizes", "--id", a2, "--id", a1)
+    check("audiences sizes --json: sizes per item in request order, exit 0",
+          rc == 0 and (doc or {}).get("items") == [{"index": 0, "ok": True, "id": a2, "size": 15},
+                                                   {"index": 1, "ok": True, "id": a1, "size": 5}]
+          and doc.get("exitCode") == 0, (rc, doc, err))
+
+    rc, out, err, traffic = t.run("ms", "audiences", "estimate", "--advertiser", ADV, "--algebra", json.dumps(both))
+    check("audiences estimate and(s1, s2): exit 0, 5 (members 5-9), one call",
+          rc == 0 and out == "5\n" and traffic == 2 and len(t.api_requests("EstimateAudiencesSizes")) == 1,
+          why(rc, out, err))
+    body = last_body(t, "EstimateAudiencesSizes")
+    check("audiences estimate: the body holds the advertiser and the algebra",
+          body.get("data", {}).get("attributes") == {"advertiserId": ADV, "algebra": both}, body)
+    rc, doc, err, _ = t.json("ms", "audiences", "estimate", "--advertiser", ADV, "--algebra", json.dumps(either))
+    check("audiences estimate or(s1, s2) --json: size 15, the same as the audience's computed size",
+          rc == 0 and doc == {"size": 15, "error": None, "exitCode": 0}, (rc, doc, err))
+    ghost = {"or": [{"audienceSegmentId": s1}, {"audienceSegmentId": UNKNOWN_SEG}]}
+    rc, doc, err, _ = t.json("ms", "audiences", "estimate", "--advertiser", ADV, "--algebra", json.dumps(ghost))
+    check("audiences estimate over an unknown segment (answer without a size): exit 5, size null",
+          rc == 5 and (doc or {}).get("size", 0) is None and (doc or {}).get("exitCode") == 5
+          and (doc or {}).get("error", {}).get("code") and "size" in err, (rc, doc, err))
+
+    rc, out, err, traffic = t.run("ms", "audiences", "update", "--id", a1, "--id", a2, "--description", "both")
+    auds = t.entities()["ms_audiences"]
+    body = last_body(t, "UpdateAudiences")
+    check("audiences update A1,A2 --description: exit 0, both set, names and algebras kept, one PATCH",
+          rc == 0 and items_of(out) == {0: ("ok", a1, None), 1: ("ok", a2, None)}
+          and [(auds[i]["name"], auds[i]["description"]) for i in (a1, a2)]
+          == [("only the first", "both"), ("either", "both")] and auds[a2]["algebra"] == either
+          and traffic == 2 and [d.get("id") for d in body.get("data", [])] == [a1, a2], (why(rc, out, err), body))
+    rc, out, err, _ = t.run("ms", "audiences", "update", "--id", a1, "--name", "second only",
+                            "--algebra", json.dumps({"or": [{"audienceSegmentId": s2}]}))
+    aud = t.entities()["ms_audiences"][a1]
+    check("audiences update --name --algebra: renamed, new algebra on the server, description kept",
+          rc == 0 and items_of(out) == {0: ("ok", a1, None)}
+          and (aud["name"], aud["description"], aud["algebra"])
+          == ("second only", "both", {"or": [{"audienceSegmentId": s2}]}), (why(rc, out, err), aud))
+    rc, out, err, _ = t.run("ms", "audiences", "sizes", "--id", a1)
+    check("audiences sizes after the new algebra: 10", rc == 0 and items_of(out) == {0: ("ok", a1, 10)},
+          why(rc, out, err))
+    rc, doc, err, _ = t.json("ms", "audiences", "update", "--id", a1, "--id", "123456789", "--clear-description")
+    doc = doc or {}
+    check("audiences update A1,unknown --clear-description --json: ok, audience-not-found (a warning), exit 2",
+          rc == 2 and doc.get("items") == [{"index": 0, "ok": True, "id": a1},
+                                           {"index": 1, "ok": False, "id": "123456789",
+                                            "code": "audience-not-found", "problems": 1}]
+          and (doc.get("errors"), doc.get("warnings"), doc.get("exitCode")) == (0, 1, 2)
+          and t.entities()["ms_audiences"][a1]["description"] is None, (rc, doc, err))
+    rc, out, err, _ = t.run("ms", "audiences", "update", "--id", a2, "--algebra", json.dumps(ghost))
+    check("audiences update to an algebra over an unknown segment: exit 2, segment-not-found, algebra kept",
+          rc == 2 and items_of(out) == {0: ("failed", "segment-not-found")}
+          and ("item 0 (%s) failed: segment-not-found" % a2) in err
+          and t.entities()["ms_audiences"][a2]["algebra"] == either, why(rc, out, err))
+    for bad in ('{"or":[]}', "not json", '{"not":{"audienceSegmentId":"x"}}'):
+        for args in (["update", "--id", a1, "--algebra", bad], ["estimate", "--advertiser", ADV, "--algebra", bad]):
+            rc, out, err, traffic = t.run("ms", "audiences", *args)
+            check("audiences %s --algebra %s: exit 1, no traffic, a reason" % (args[0], short(bad, 40)),
+                  rc == 1 and traffic == 0 and out == "" and "algebra" in err.lower(), why(rc, out, err))
+
+
 def nest(depth):
     node = {"audienceSegmentId": "1"}
     for _ in range(depth):
@@ -620,6 +835,33 @@ def test_usage(t):
         ["ms", "audiences", "create", "--advertiser", "1", "--name", "a"],
         ["ms", "audiences", "create", "--advertiser", "1", "--name", "a", "--algebra", '{"or":[]}'],
         ["ms", "audiences", "update", "--id", "1"],
+        ["ms", "audiences", "update", "--name", "x"],
+        ["ms", "audiences", "update", "--id", "1", "--description", "a", "--clear-description"],
+        ["ms", "audiences", "update", "--id", "1", "--id", "a", "--name", "x"],
+        ["ms", "audiences", "update", "--id", "1", "--algebra", '{"or":[]}'],
+        ["ms", "audiences", "sizes"],
+        ["ms", "audiences", "sizes", "--id", "1", "--id", "-2"],
+        ["ms", "audiences", "estimate", "--advertiser", "1"],
+        ["ms", "audiences", "estimate", "--algebra", '{"audienceSegmentId":"1"}'],
+        ["ms", "audiences", "estimate", "--advertiser", "1", "--algebra", "not json"],
+        ["ms", "audiences", "estimate", "--advertiser", "x", "--algebra", '{"audienceSegmentId":"1"}'],
+        ["rm", "audiences", "estimate", "--account", "1"],
+        ["ms", "segments", "estimate", "--advertiser", "1"],
+        ["ms", "segments", "estimate", "--country", "FR"],
+        ["ms", "segments", "estimate", "--advertiser", "1", "--country", "France"],
+        ["ms", "segments", "estimate", "--advertiser", "1", "--country", "F1"],
+        ["ms", "segments", "estimate", "--advertiser", "x1", "--country", "FR"],
+        ["ms", "segments", "estimate", "--advertiser", "1", "--country", "FR", "--brand", "b1"],
+        ["ms", "segments", "estimate", "--advertiser", "1", "--country", "FR", "--interest", "1", "--interest", "1"],
+        ["ms", "segments", "estimate", "--advertiser", "1", "--country", "FR", "--gender", "Other"],
+        ["ms", "segments", "in-market-brands", "--advertiser", "1"],
+        ["ms", "segments", "in-market-brands", "--advertiser", "1", "--country", "France"],
+        ["ms", "segments", "in-market-brands", "--advertiser", "1.0", "--country", "FR"],
+        ["ms", "segments", "in-market-interests", "--advertiser", "1", "--country", ""],
+        ["ms", "segments", "in-market-interests", "--advertiser", "", "--country", "FR"],
+        ["rm", "segments", "in-market-brands", "--advertiser", "1", "--country", "FR"],
+        ["ms", "segments", "update", "--id", "1", "--id", "x", "--name", "a"],
+        ["rm", "segments", "update", "--account", "1", "--id", "2", "--id", "3x", "--name", "a"],
         ["ms", "audiences", "delete"],
         ["ms", "audiences", "delete", "--id", "1.5"],
         ["ms", "audiences", "search"],
@@ -653,7 +895,10 @@ def test_usage(t):
     check("--help lists the new commands",
           rc == 0 and all(s in out for s in ("ms segments search", "ms segments sizes", "ms contacts wipe",
                                              "ms audiences create", "rm segments create", "rm contacts clear",
-                                             "rm contacts stats", "rm audiences search")), out)
+                                             "rm contacts stats", "rm audiences search", "ms segments estimate",
+                                             "ms segments in-market-brands", "ms segments in-market-interests",
+                                             "ms audiences update", "ms audiences sizes",
+                                             "ms audiences estimate")), out)
 
 
 # --------------------------------------------------------------------------
@@ -710,7 +955,8 @@ def test_conformance(t):
     ops = {re.sub(r"^[0-9]+-|\.json$", "", n) for n in names}
     want = {"CreateAudienceSegments", "UpdateAudienceSegments", "DeleteAudienceSegments",
             "SearchAudienceSegments", "ComputeAudienceSegmentsSizes", "UpdateContactListByAudienceSegment",
-            "CreateAudiences", "DeleteAudiences", "SearchAudiences",
+            "EstimateAudienceSegmentsSizes", "CreateAudiences", "UpdateAudiences", "DeleteAudiences",
+            "SearchAudiences", "ComputeAudiencesSizes", "EstimateAudiencesSizes",
             "bulkCreateAudienceSegments", "bulkUpdateAudienceSegments", "bulkDeleteAudienceSegments",
             "searchAudienceSegments", "searchAudiences", "AddRemoveContactListByAudienceSegment"}
     check("conformance: a body of every operation with one was recorded", want <= ops,
@@ -742,7 +988,8 @@ def main(argv):
                 t = Env(argv[1], fc, tmp)
                 t.bodies = bodies
                 for fn in (test_ms_create_update, test_ms_sizes, test_ms_delete_partial, test_ms_search,
-                           test_ms_wipe_stats, test_ms_audiences, test_rm_segments, test_rm_contacts,
+                           test_ms_wipe_stats, test_ms_audiences, test_update_many, test_ms_in_market,
+                           test_ms_audience_sizes, test_rm_segments, test_rm_contacts,
                            test_usage, test_failures, test_cut_answers):
                     run_group(fn, t)
             run_group(test_conformance, t)

@@ -367,6 +367,66 @@ static void test_retries_stop_at_the_time_budget(void)
     crto_client_deinit(&client);
 }
 
+static void test_a_corrupt_record_inside_costs_only_itself(void)
+{
+    size_t second;
+    uint64_t records = 0;
+    fresh(sizeof region_mem);
+    add_emails("123", CRTO_OP_ADD, 1);
+    second = region.len;
+    add_emails("123", CRTO_OP_ADD, 5);
+    region_mem[second + 10] ^= 0x40; /* one flipped bit in the second record */
+    reboot();
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 5);
+    CHECK(journal.corrupt_bytes > 0);
+    CHECK_EQ_INT(journal.torn_bytes, 0);
+    CHECK_EQ_INT(crto_journal_verify(&journal, &records), CRTO_ERR_FRAMING); /* and verify says where */
+    CHECK(strstr(journal.diag.msg, "offset") != NULL);
+}
+
+static void test_gum_cannot_be_queued(void)
+{
+    fresh(sizeof region_mem);
+    CHECK_EQ_INT(crto_journal_add(&journal, CRTO_PRODUCT_MS, "1", CRTO_OP_ADD, CRTO_ID_GUM, "g-1", 3, 1), CRTO_ERR_ARG);
+    CHECK(strstr(journal.diag.msg, "gum") != NULL);
+    CHECK_EQ_INT(region.len, 0);
+}
+
+static void test_a_refused_group_does_not_starve_the_others(void)
+{
+    static const char r404[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    crto_upload_summary_t sum;
+    uint32_t oldest = 0;
+    fresh(sizeof region_mem);
+    add_emails("901", CRTO_OP_ADD, 2); /* a segment deleted since */
+    add_emails("902", CRTO_OP_ADD, 3);
+    client_setup();
+    crto_mem_add(&mem, r404, sizeof r404 - 1);
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_ERR_NOT_FOUND);
+    CHECK_EQ_INT(sum.sent, 3); /* group 902 went */
+    CHECK_EQ_INT(crto_journal_pending(&journal, &oldest), 2); /* group 901 waits, nothing lost */
+    CHECK_EQ_INT(oldest, 1000);
+    crto_client_deinit(&client);
+}
+
+static void test_oldest_time_follows_a_partial_flush(void)
+{
+    crto_upload_summary_t sum;
+    uint32_t oldest = 0;
+    fresh(sizeof region_mem);
+    add_emails("903", CRTO_OP_ADD, 5); /* times 1000..1004 */
+    client_setup();
+    crto_mem_add(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
+    crto_mem_then(&mem, k_503, strlen(k_503));
+    crto_mem_then(&mem, k_503, strlen(k_503));
+    CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_ERR_SERVER);
+    CHECK_EQ_INT(crto_journal_pending(&journal, &oldest), 3);
+    CHECK_EQ_INT(oldest, 1002);
+    crto_client_deinit(&client);
+}
+
 int main(void)
 {
     RUN(test_crc32_known_value);
@@ -382,5 +442,9 @@ int main(void)
     RUN(test_flush_503_twice_backs_off_with_jitter_then_delivers);
     RUN(test_flush_401_mid_way_refreshes_once_and_delivers);
     RUN(test_retries_stop_at_the_time_budget);
+    RUN(test_a_corrupt_record_inside_costs_only_itself);
+    RUN(test_gum_cannot_be_queued);
+    RUN(test_a_refused_group_does_not_starve_the_others);
+    RUN(test_oldest_time_follows_a_partial_flush);
     return crto_test_summary();
 }

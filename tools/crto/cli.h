@@ -65,6 +65,8 @@ int cmd_token(const cli_globals_t *g, int argc, char **argv);
 int cmd_contacts(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
 int cmd_segments(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
 int cmd_audiences(const cli_globals_t *g, crto_product_t product, int argc, char **argv);
+/* crto queue add|flush|status|verify: store-and-forward (cmd_queue.c). */
+int cmd_queue(const cli_globals_t *g, int argc, char **argv);
 
 /* ------------------------------------------------ options of a command */
 
@@ -101,6 +103,39 @@ crto_strings_t cli_strings(const cli_list_t *list);
 /* A page size from --limit: 1..max. Returns CLI_OK or CLI_USAGE (printed). */
 int cli_parse_limit(const char *text, uint32_t max, uint32_t *limit);
 
+/* --country: two ASCII letters (ISO 3166 alpha-2), upper-cased into out.
+ * Returns CLI_OK or CLI_USAGE (printed). */
+int cli_parse_country(const char *text, char out[3]);
+
+/* text is one of choices (NULL-ended; case-insensitive): *out gets the
+ * choice as spelled there. NULL text leaves *out NULL. CLI_OK or CLI_USAGE. */
+int cli_parse_choice(const char *text, const char *const *choices, const char *option, const char **out);
+
+/* Each value of a repeatable option is an id (1-20 digits), none twice -
+ * for ids the library sends unchecked (brands, interests). CLI_OK or
+ * CLI_USAGE. */
+int cli_check_id_list(const cli_list_t *list, const char *option);
+
+/* The options every update command shares: the ids (the same changes go to
+ * each, in one bulk call), --name, --description TEXT | --clear-description. */
+typedef struct {
+    cli_list_t ids;
+    const char *name;
+    const char *description;
+    bool clear_description;
+    crto_nillable_t description_op; /* set by cli_update_check */
+} cli_update_t;
+
+/* Rows of a cli_opt_t table for u. */
+#define CLI_UPDATE_OPTS(u)                                                                                    \
+    {"--id", NULL, &(u)->ids, NULL}, {"--name", &(u)->name, NULL, NULL},                                      \
+        {"--description", &(u)->description, NULL, NULL}, {"--clear-description", NULL, NULL, &(u)->clear_description}
+
+/* After parsing: an --id, the description's fate, and something to change
+ * (other_change: a command's own change was given, named other_option in
+ * the message). CLI_OK or CLI_USAGE (printed). */
+int cli_update_check(cli_update_t *u, const char *cmd, bool other_change, const char *other_option);
+
 /* ------------------------------------------------ what API commands print */
 
 /* The bulk of one call: outcomes for n (<= CLI_MAX_IDS) items and every
@@ -129,6 +164,11 @@ void cli_problems_print(void);
 /* ,"problems":[...] */
 void cli_problems_json(crto_jw_t *w);
 
+/* The result of an estimate that returned e: the size alone on stdout, or
+ * {"size":N,"error","exitCode"}. A size the answer did not hold (-1) is an
+ * API error. Returns the exit status. */
+int cli_size_report(const cli_globals_t *g, crto_client_t *c, crto_err_t e, int64_t size);
+
 /* The error of a failed call: on stderr; with --json the keys
  * ,"error":{...},"exitCode":rc go into w (NULL: a whole object). */
 int cli_call_failed(const cli_globals_t *g, const crto_client_t *c, crto_err_t e, crto_jw_t *w);
@@ -148,7 +188,9 @@ void cli_listing_begin(cli_listing_t *l, const cli_globals_t *g, const char *key
  * --json, else NULL. */
 crto_jw_t *cli_listing_next(cli_listing_t *l);
 /* Close the listing of a search that returned e; noun names one entity
- * ("segment"). Returns the exit status. */
+ * ("segment"). page NULL: a listing of one unpaged call (no count line;
+ * "count" in JSON instead of paging figures and problems). Returns the exit
+ * status. */
 int cli_listing_end(cli_listing_t *l, const crto_client_t *c, crto_err_t e, const crto_page_t *page,
                     const char *noun);
 
@@ -157,12 +199,18 @@ void cli_segment_text(const crto_segment_t *s);
 void cli_segment_json(crto_jw_t *w, const crto_segment_t *s);
 void cli_audience_text(const crto_audience_t *a);
 void cli_audience_json(crto_jw_t *w, const crto_audience_t *a);
+/* An in-market brand ("ID  NAME  SIZE") or interest ("ID  PARENT_ID"); a
+ * value the API did not send is "-" (null in JSON). */
+void cli_in_market_text(const crto_in_market_item_t *it, bool brand);
+void cli_in_market_json(crto_jw_t *w, const crto_in_market_item_t *it, bool brand);
 
 /* Text from the API on a terminal: control bytes become '?'. */
 void cli_put_text(FILE *f, const char *s);
 
 /* A JSON string member, null when s is empty. */
 void cli_json_kstr(crto_jw_t *w, const char *key, const char *s, bool first);
+/* A JSON count member, null when v is negative (not sent). */
+void cli_json_kcount(crto_jw_t *w, const char *key, int64_t v, bool first);
 
 /* Progress bar on a terminal (stderr); silent elsewhere. */
 typedef struct {

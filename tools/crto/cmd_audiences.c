@@ -1,6 +1,6 @@
 /*
- * cmd_audiences.c - `crto ms audiences search|create|delete` and
- * `crto rm audiences search`: combinations of segments.
+ * cmd_audiences.c - `crto ms audiences search|create|update|delete|sizes|estimate`
+ * and `crto rm audiences search`: combinations of segments.
  */
 #include <string.h>
 
@@ -11,9 +11,22 @@
 #define ALGEBRA_NODES 64
 
 static cli_list_t g_ids, g_segments, g_retailers;
+static cli_update_t g_update;
+static crto_ms_audience_update_t g_ms_update[CLI_MAX_IDS];
 /* --algebra, parsed before anything is sent */
 static crto_algebra_node_t g_nodes[ALGEBRA_NODES];
 static crto_jdoc_t g_doc;
+
+/* --algebra JSON into g_nodes: CLI_OK, or CLI_USAGE naming what is wrong. */
+static int parse_algebra(const char *json, uint16_t *n_nodes)
+{
+    crto_diag_t diag;
+    crto_diag_clear(&diag);
+    if (crto_algebra_parse(json, strlen(json), g_nodes, ALGEBRA_NODES, n_nodes, &g_doc, &diag) != CRTO_OK) {
+        return cli_usage_error("--algebra: %s", diag.msg);
+    }
+    return CLI_OK;
+}
 
 static bool on_audience(void *arg, const crto_audience_t *a)
 {
@@ -75,14 +88,12 @@ static int ms_create(const cli_globals_t *g, int argc, char **argv)
                         {"--description", &description, NULL, NULL},
                         {NULL, NULL, NULL, NULL}};
     crto_ms_audience_create_t item;
-    crto_diag_t diag;
     crto_bulk_t *bulk;
     cli_session_t s;
     uint16_t n_nodes = 0;
     crto_err_t e;
     int rc = cli_parse_opts(opts, argc, argv);
 
-    crto_diag_clear(&diag);
     if (rc == CLI_OK) {
         rc = cli_need(advertiser, "ms audiences create", "--advertiser ID");
     }
@@ -92,9 +103,8 @@ static int ms_create(const cli_globals_t *g, int argc, char **argv)
     if (rc == CLI_OK) {
         rc = cli_need(algebra, "ms audiences create", "--algebra JSON");
     }
-    if (rc == CLI_OK &&
-        crto_algebra_parse(algebra, strlen(algebra), g_nodes, ALGEBRA_NODES, &n_nodes, &g_doc, &diag) != CRTO_OK) {
-        rc = cli_usage_error("--algebra: %s", diag.msg);
+    if (rc == CLI_OK) {
+        rc = parse_algebra(algebra, &n_nodes);
     }
     if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
         return rc;
@@ -112,7 +122,44 @@ static int ms_create(const cli_globals_t *g, int argc, char **argv)
     return rc;
 }
 
-static int ms_delete(const cli_globals_t *g, int argc, char **argv)
+static int ms_update(const cli_globals_t *g, int argc, char **argv)
+{
+    const char *algebra = NULL;
+    cli_opt_t opts[] = {CLI_UPDATE_OPTS(&g_update), {"--algebra", &algebra, NULL, NULL}, {NULL, NULL, NULL, NULL}};
+    crto_bulk_t *bulk;
+    cli_session_t s;
+    uint16_t n_nodes = 0;
+    uint32_t i;
+    crto_err_t e;
+    int rc = cli_parse_opts(opts, argc, argv);
+
+    if (rc == CLI_OK) {
+        rc = cli_update_check(&g_update, "ms audiences update", algebra != NULL, "--algebra");
+    }
+    if (rc == CLI_OK && algebra != NULL) {
+        rc = parse_algebra(algebra, &n_nodes);
+    }
+    if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
+        return rc;
+    }
+    for (i = 0; i < g_update.ids.n; i++) {
+        memset(&g_ms_update[i], 0, sizeof g_ms_update[i]);
+        g_ms_update[i].id = g_update.ids.v[i];
+        g_ms_update[i].name = g_update.name;
+        g_ms_update[i].description_op = g_update.description_op;
+        g_ms_update[i].description = g_update.description;
+        g_ms_update[i].algebra = algebra != NULL ? g_nodes : NULL;
+        g_ms_update[i].n_nodes = n_nodes;
+    }
+    bulk = cli_bulk_start(g_update.ids.n);
+    e = crto_ms_audiences_update(&s.client, g_ms_update, g_update.ids.n, bulk);
+    rc = cli_bulk_report(g, &s.client, bulk, g_update.ids.v, e, CLI_BULK_ITEMS);
+    cli_session_close(&s);
+    return rc;
+}
+
+/* delete and sizes: a list of ids in, an outcome per id out. */
+static int ms_by_ids(const cli_globals_t *g, int argc, char **argv, bool sizes)
 {
     cli_opt_t opts[] = {{"--id", NULL, &g_ids, NULL}, {NULL, NULL, NULL, NULL}};
     crto_bulk_t *bulk;
@@ -121,14 +168,47 @@ static int ms_delete(const cli_globals_t *g, int argc, char **argv)
     int rc = cli_parse_opts(opts, argc, argv);
 
     if (rc == CLI_OK) {
-        rc = cli_need_list(&g_ids, "ms audiences delete", "--id ID");
+        rc = cli_need_list(&g_ids, sizes ? "ms audiences sizes" : "ms audiences delete", "--id ID");
     }
     if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
         return rc;
     }
     bulk = cli_bulk_start(g_ids.n);
-    e = crto_ms_audiences_delete(&s.client, g_ids.v, g_ids.n, bulk);
-    rc = cli_bulk_report(g, &s.client, bulk, g_ids.v, e, CLI_BULK_ITEMS);
+    e = sizes ? crto_ms_audiences_compute_sizes(&s.client, g_ids.v, g_ids.n, bulk)
+              : crto_ms_audiences_delete(&s.client, g_ids.v, g_ids.n, bulk);
+    rc = cli_bulk_report(g, &s.client, bulk, g_ids.v, e, sizes ? CLI_BULK_SIZES : CLI_BULK_ITEMS);
+    cli_session_close(&s);
+    return rc;
+}
+
+/* estimate --advertiser ID --algebra JSON: the size of an audience that
+ * does not exist. */
+static int ms_estimate(const cli_globals_t *g, int argc, char **argv)
+{
+    const char *advertiser = NULL, *algebra = NULL;
+    cli_opt_t opts[] = {{"--advertiser", &advertiser, NULL, NULL},
+                        {"--algebra", &algebra, NULL, NULL},
+                        {NULL, NULL, NULL, NULL}};
+    cli_session_t s;
+    uint16_t n_nodes = 0;
+    int64_t size = -1;
+    crto_err_t e;
+    int rc = cli_parse_opts(opts, argc, argv);
+
+    if (rc == CLI_OK) {
+        rc = cli_need(advertiser, "ms audiences estimate", "--advertiser ID");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_need(algebra, "ms audiences estimate", "--algebra JSON");
+    }
+    if (rc == CLI_OK) {
+        rc = parse_algebra(algebra, &n_nodes);
+    }
+    if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
+        return rc;
+    }
+    e = crto_ms_audiences_estimate_size(&s.client, advertiser, g_nodes, n_nodes, &size);
+    rc = cli_size_report(g, &s.client, e, size);
     cli_session_close(&s);
     return rc;
 }
@@ -186,8 +266,14 @@ int cmd_audiences(const cli_globals_t *g, crto_product_t product, int argc, char
     if (strcmp(verb, "create") == 0) {
         return ms_create(g, argc - 1, argv + 1);
     }
-    if (strcmp(verb, "delete") == 0) {
-        return ms_delete(g, argc - 1, argv + 1);
+    if (strcmp(verb, "update") == 0) {
+        return ms_update(g, argc - 1, argv + 1);
     }
-    return cli_usage_error("expected: crto ms audiences search|create|delete ...");
+    if (strcmp(verb, "delete") == 0 || strcmp(verb, "sizes") == 0) {
+        return ms_by_ids(g, argc - 1, argv + 1, strcmp(verb, "sizes") == 0);
+    }
+    if (strcmp(verb, "estimate") == 0) {
+        return ms_estimate(g, argc - 1, argv + 1);
+    }
+    return cli_usage_error("expected: crto ms audiences search|create|update|delete|sizes|estimate ...");
 }

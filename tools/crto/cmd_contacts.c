@@ -219,16 +219,6 @@ static bool is_number(const char *s)
     return i > 0;
 }
 
-static void json_count(crto_jw_t *w, const char *key, int64_t v)
-{
-    cli_json_key(w, key, false);
-    if (v >= 0) {
-        (void)crto_jw_int(w, v);
-    } else {
-        (void)crto_jw_lit(w, "null");
-    }
-}
-
 static void print_stats(const cli_globals_t *g, const char *segment, const crto_contact_stats_t *st)
 {
     crto_jw_t w;
@@ -239,8 +229,8 @@ static void print_stats(const cli_globals_t *g, const char *segment, const crto_
     }
     cli_json_begin(&w);
     cli_json_kstr(&w, "segment", segment, true);
-    json_count(&w, "identifiers", st->identifiers);
-    json_count(&w, "matches", st->matches);
+    cli_json_kcount(&w, "identifiers", st->identifiers, false);
+    cli_json_kcount(&w, "matches", st->matches, false);
     cli_json_key(&w, "matchRate", false);
     (void)crto_jw_lit(&w, is_number(st->match_rate) ? st->match_rate : "null");
     cli_json_ok(&w, CLI_OK);

@@ -1,5 +1,6 @@
 /*
- * cmd_segments.c - `crto ms|rm segments search|create|update|delete|sizes`:
+ * cmd_segments.c - `crto ms|rm segments search|create|update|delete`, and
+ * `crto ms segments sizes|estimate|in-market-brands|in-market-interests`:
  * audience segments, one library call per command (all pages for search).
  */
 #include <string.h>
@@ -10,20 +11,13 @@
 #define RM_PAGE_MAX 500u
 
 /* The repeatable options of one command (one command per process). */
-static cli_list_t g_ids, g_names, g_kinds, g_retailers;
+static cli_list_t g_ids, g_names, g_kinds, g_retailers, g_brands, g_interests;
+static cli_update_t g_update;
 static const char *g_kind_names[CLI_MAX_IDS];
 static crto_ms_segment_create_t g_ms_create[CLI_MAX_IDS];
 static crto_rm_segment_create_t g_rm_create[CLI_MAX_IDS];
-
-/* --description TEXT | --clear-description: how the update treats it. */
-static int description_op(const char *desc, bool clear, crto_nillable_t *op)
-{
-    if (desc != NULL && clear) {
-        return cli_usage_error("--description and --clear-description exclude each other");
-    }
-    *op = desc != NULL ? CRTO_SET : clear ? CRTO_CLEAR : CRTO_KEEP;
-    return CLI_OK;
-}
+static crto_ms_segment_update_t g_ms_update[CLI_MAX_IDS];
+static crto_rm_segment_update_t g_rm_update[CLI_MAX_IDS];
 
 /* --type values checked here, sent with the API's spelling. */
 static int kinds(crto_strings_t *out)
@@ -133,38 +127,28 @@ static int ms_create(const cli_globals_t *g, int argc, char **argv)
 
 static int ms_update(const cli_globals_t *g, int argc, char **argv)
 {
-    const char *id = NULL, *name = NULL, *description = NULL;
-    bool clear = false;
-    cli_opt_t opts[] = {{"--id", &id, NULL, NULL},
-                        {"--name", &name, NULL, NULL},
-                        {"--description", &description, NULL, NULL},
-                        {"--clear-description", NULL, NULL, &clear},
-                        {NULL, NULL, NULL, NULL}};
-    crto_ms_segment_update_t item;
+    cli_opt_t opts[] = {CLI_UPDATE_OPTS(&g_update), {NULL, NULL, NULL, NULL}};
     crto_bulk_t *bulk;
     cli_session_t s;
+    uint32_t i;
     crto_err_t e;
     int rc = cli_parse_opts(opts, argc, argv);
 
-    item = crto_ms_segment_update_default(id);
     if (rc == CLI_OK) {
-        rc = cli_need(id, "ms segments update", "--id ID");
-    }
-    if (rc == CLI_OK) {
-        rc = description_op(description, clear, &item.description_op);
-    }
-    if (rc == CLI_OK && name == NULL && item.description_op == CRTO_KEEP) {
-        rc = cli_usage_error("nothing to update: give --name, --description or --clear-description");
+        rc = cli_update_check(&g_update, "ms segments update", false, NULL);
     }
     if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
         return rc;
     }
-    item.id = id;
-    item.name = name;
-    item.description = description;
-    bulk = cli_bulk_start(1);
-    e = crto_ms_segments_update(&s.client, &item, 1, bulk);
-    rc = cli_bulk_report(g, &s.client, bulk, &id, e, CLI_BULK_ITEMS);
+    for (i = 0; i < g_update.ids.n; i++) {
+        g_ms_update[i] = crto_ms_segment_update_default(g_update.ids.v[i]);
+        g_ms_update[i].name = g_update.name;
+        g_ms_update[i].description_op = g_update.description_op;
+        g_ms_update[i].description = g_update.description;
+    }
+    bulk = cli_bulk_start(g_update.ids.n);
+    e = crto_ms_segments_update(&s.client, g_ms_update, g_update.ids.n, bulk);
+    rc = cli_bulk_report(g, &s.client, bulk, g_update.ids.v, e, CLI_BULK_ITEMS);
     cli_session_close(&s);
     return rc;
 }
@@ -188,6 +172,114 @@ static int ms_by_ids(const cli_globals_t *g, int argc, char **argv, bool sizes)
     e = sizes ? crto_ms_segments_compute_sizes(&s.client, g_ids.v, g_ids.n, bulk)
               : crto_ms_segments_delete(&s.client, g_ids.v, g_ids.n, bulk);
     rc = cli_bulk_report(g, &s.client, bulk, g_ids.v, e, sizes ? CLI_BULK_SIZES : CLI_BULK_ITEMS);
+    cli_session_close(&s);
+    return rc;
+}
+
+/* estimate --advertiser ID --country CC [--brand ID]... [--interest ID]... [--gender G]:
+ * the size of an in-market segment that does not exist. */
+static int ms_estimate(const cli_globals_t *g, int argc, char **argv)
+{
+    static const char *const genders[] = {"Male", "Female", NULL};
+    const char *advertiser = NULL, *country = NULL, *gender = NULL;
+    cli_opt_t opts[] = {{"--advertiser", &advertiser, NULL, NULL},
+                        {"--country", &country, NULL, NULL},
+                        {"--brand", NULL, &g_brands, NULL},
+                        {"--interest", NULL, &g_interests, NULL},
+                        {"--gender", &gender, NULL, NULL},
+                        {NULL, NULL, NULL, NULL}};
+    crto_ms_segment_create_t item;
+    cli_session_t s;
+    char cc[3];
+    int64_t size = -1;
+    crto_err_t e;
+    int rc = cli_parse_opts(opts, argc, argv);
+
+    if (rc == CLI_OK) {
+        rc = cli_need(advertiser, "ms segments estimate", "--advertiser ID");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_need(country, "ms segments estimate", "--country CC");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_parse_country(country, cc);
+    }
+    if (rc == CLI_OK) {
+        rc = cli_check_id_list(&g_brands, "--brand");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_check_id_list(&g_interests, "--interest");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_parse_choice(gender, genders, "--gender", &gender);
+    }
+    if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
+        return rc;
+    }
+    item = crto_ms_segment_create_default(advertiser, NULL);
+    item.kind = CRTO_SEGMENT_IN_MARKET;
+    item.in_market.country = cc;
+    item.in_market.brand_ids = cli_strings(&g_brands);
+    item.in_market.interest_ids = cli_strings(&g_interests);
+    item.in_market.gender = gender;
+    e = crto_ms_segments_estimate_size(&s.client, &item, &size);
+    rc = cli_size_report(g, &s.client, e, size);
+    cli_session_close(&s);
+    return rc;
+}
+
+static bool on_brand(void *arg, const crto_in_market_item_t *it)
+{
+    crto_jw_t *w = cli_listing_next(arg);
+    if (w != NULL) {
+        cli_in_market_json(w, it, true);
+    } else {
+        cli_in_market_text(it, true);
+    }
+    return true;
+}
+
+static bool on_interest(void *arg, const crto_in_market_item_t *it)
+{
+    crto_jw_t *w = cli_listing_next(arg);
+    if (w != NULL) {
+        cli_in_market_json(w, it, false);
+    } else {
+        cli_in_market_text(it, false);
+    }
+    return true;
+}
+
+/* in-market-brands|in-market-interests --advertiser ID --country CC */
+static int ms_in_market(const cli_globals_t *g, int argc, char **argv, bool brands)
+{
+    const char *cmd = brands ? "ms segments in-market-brands" : "ms segments in-market-interests";
+    const char *advertiser = NULL, *country = NULL;
+    cli_opt_t opts[] = {{"--advertiser", &advertiser, NULL, NULL},
+                        {"--country", &country, NULL, NULL},
+                        {NULL, NULL, NULL, NULL}};
+    cli_listing_t listing;
+    cli_session_t s;
+    char cc[3];
+    crto_err_t e;
+    int rc = cli_parse_opts(opts, argc, argv);
+
+    if (rc == CLI_OK) {
+        rc = cli_need(advertiser, cmd, "--advertiser ID");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_need(country, cmd, "--country CC");
+    }
+    if (rc == CLI_OK) {
+        rc = cli_parse_country(country, cc);
+    }
+    if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
+        return rc;
+    }
+    cli_listing_begin(&listing, g, brands ? "brands" : "interests");
+    e = brands ? crto_ms_in_market_brands(&s.client, advertiser, cc, on_brand, &listing)
+               : crto_ms_in_market_interests(&s.client, advertiser, cc, on_interest, &listing);
+    rc = cli_listing_end(&listing, &s.client, e, NULL, brands ? "brand" : "interest");
     cli_session_close(&s);
     return rc;
 }
@@ -286,42 +378,33 @@ static int rm_create(const cli_globals_t *g, int argc, char **argv)
 
 static int rm_update(const cli_globals_t *g, int argc, char **argv)
 {
-    const char *account = NULL, *id = NULL, *name = NULL, *description = NULL;
-    bool clear = false;
-    cli_opt_t opts[] = {{"--account", &account, NULL, NULL},
-                        {"--id", &id, NULL, NULL},
-                        {"--name", &name, NULL, NULL},
-                        {"--description", &description, NULL, NULL},
-                        {"--clear-description", NULL, NULL, &clear},
-                        {NULL, NULL, NULL, NULL}};
-    crto_rm_segment_update_t item;
+    const char *account = NULL;
+    cli_opt_t opts[] = {{"--account", &account, NULL, NULL}, CLI_UPDATE_OPTS(&g_update), {NULL, NULL, NULL, NULL}};
     crto_bulk_t *bulk;
     cli_session_t s;
+    uint32_t i;
     crto_err_t e;
     int rc = cli_parse_opts(opts, argc, argv);
 
-    memset(&item, 0, sizeof item);
     if (rc == CLI_OK) {
         rc = cli_need(account, "rm segments update", "--account ID");
     }
     if (rc == CLI_OK) {
-        rc = cli_need(id, "rm segments update", "--id ID");
-    }
-    if (rc == CLI_OK) {
-        rc = description_op(description, clear, &item.description_op);
-    }
-    if (rc == CLI_OK && name == NULL && item.description_op == CRTO_KEEP) {
-        rc = cli_usage_error("nothing to update: give --name, --description or --clear-description");
+        rc = cli_update_check(&g_update, "rm segments update", false, NULL);
     }
     if (rc != CLI_OK || (rc = cli_session_open(&s, g)) != CLI_OK) {
         return rc;
     }
-    item.id = id;
-    item.name = name;
-    item.description = description;
-    bulk = cli_bulk_start(1);
-    e = crto_rm_segments_update(&s.client, account, &item, 1, bulk);
-    rc = cli_bulk_report(g, &s.client, bulk, &id, e, CLI_BULK_ITEMS);
+    for (i = 0; i < g_update.ids.n; i++) {
+        memset(&g_rm_update[i], 0, sizeof g_rm_update[i]);
+        g_rm_update[i].id = g_update.ids.v[i];
+        g_rm_update[i].name = g_update.name;
+        g_rm_update[i].description_op = g_update.description_op;
+        g_rm_update[i].description = g_update.description;
+    }
+    bulk = cli_bulk_start(g_update.ids.n);
+    e = crto_rm_segments_update(&s.client, account, g_rm_update, g_update.ids.n, bulk);
+    rc = cli_bulk_report(g, &s.client, bulk, g_update.ids.v, e, CLI_BULK_ITEMS);
     cli_session_close(&s);
     return rc;
 }
@@ -368,9 +451,16 @@ int cmd_segments(const cli_globals_t *g, crto_product_t product, int argc, char 
     if (strcmp(verb, "delete") == 0) {
         return ms ? ms_by_ids(g, argc - 1, argv + 1, false) : rm_delete(g, argc - 1, argv + 1);
     }
-    if (strcmp(verb, "sizes") == 0 && ms) {
+    if (ms && strcmp(verb, "sizes") == 0) {
         return ms_by_ids(g, argc - 1, argv + 1, true);
     }
-    return cli_usage_error(ms ? "expected: crto ms segments search|create|update|delete|sizes ..."
+    if (ms && strcmp(verb, "estimate") == 0) {
+        return ms_estimate(g, argc - 1, argv + 1);
+    }
+    if (ms && (strcmp(verb, "in-market-brands") == 0 || strcmp(verb, "in-market-interests") == 0)) {
+        return ms_in_market(g, argc - 1, argv + 1, strcmp(verb, "in-market-brands") == 0);
+    }
+    return cli_usage_error(ms ? "expected: crto ms segments "
+                                "search|create|update|delete|sizes|estimate|in-market-brands|in-market-interests ..."
                               : "expected: crto rm segments search|create|update|delete ...");
 }

@@ -1,6 +1,7 @@
 /*
- * entities.c - a segment or an audience as the API returned it: one text
- * line (ID  NAME  TYPE  key=value...) or one JSON object with every field.
+ * entities.c - a segment, an audience or an in-market brand or interest as
+ * the API returned it: one text line (ID  NAME  TYPE  key=value...) or one
+ * JSON object with every field.
  */
 #include <string.h>
 
@@ -70,6 +71,46 @@ void cli_json_kstr(crto_jw_t *w, const char *key, const char *s, bool first)
     } else {
         (void)crto_jw_str(w, s, strlen(s));
     }
+}
+
+void cli_json_kcount(crto_jw_t *w, const char *key, int64_t v, bool first)
+{
+    cli_json_key(w, key, first);
+    if (v >= 0) {
+        (void)crto_jw_int(w, v);
+    } else {
+        (void)crto_jw_lit(w, "null");
+    }
+}
+
+void cli_in_market_text(const crto_in_market_item_t *it, bool brand)
+{
+    cli_put_text(stdout, it->id);
+    fputs("  ", stdout);
+    if (!brand) {
+        cli_put_text(stdout, it->parent_id[0] != '\0' ? it->parent_id : "-");
+    } else {
+        cli_put_text(stdout, it->name[0] != '\0' ? it->name : "-");
+        if (it->size >= 0) {
+            printf("  %lld", (long long)it->size);
+        } else {
+            fputs("  -", stdout);
+        }
+    }
+    fputc('\n', stdout);
+}
+
+void cli_in_market_json(crto_jw_t *w, const crto_in_market_item_t *it, bool brand)
+{
+    (void)crto_jw_lit(w, "{");
+    cli_json_kstr(w, "id", it->id, true);
+    if (brand) {
+        cli_json_kstr(w, "name", it->name, false);
+        cli_json_kcount(w, "size", it->size, false);
+    } else {
+        cli_json_kstr(w, "parentId", it->parent_id, false);
+    }
+    (void)crto_jw_lit(w, "}");
 }
 
 void cli_segment_json(crto_jw_t *w, const crto_segment_t *s)

@@ -28,13 +28,22 @@ static const char k_usage[] =
     "  crto ms segments search --advertiser ID [--type ContactList|InMarket|...]... [--id ID]... [--limit N]\n"
     "  crto ms segments create --advertiser ID --name NAME [--name NAME]... [--description TEXT]\n"
     "                                                contact-list segments; prints each new id\n"
-    "  crto ms segments update --id ID [--name NAME] [--description TEXT | --clear-description]\n"
+    "  crto ms segments update --id ID [--id ID]... [--name NAME] [--description TEXT | --clear-description]\n"
+    "                                                the same changes to each id, in one call\n"
     "  crto ms segments delete --id ID [--id ID]...\n"
     "  crto ms segments sizes --id ID [--id ID]...\n"
+    "  crto ms segments estimate --advertiser ID --country CC [--brand ID]... [--interest ID]...\n"
+    "       [--gender Male|Female]                   size of an in-market segment; prints the size\n"
+    "  crto ms segments in-market-brands --advertiser ID --country CC     one line per brand: ID  NAME  SIZE\n"
+    "  crto ms segments in-market-interests --advertiser ID --country CC  one line per interest: ID  PARENT_ID\n"
     "  crto ms audiences search --advertiser ID [--id ID]... [--segment ID]... [--limit N]\n"
     "  crto ms audiences create --advertiser ID --name NAME --algebra JSON [--description TEXT]\n"
     "       e.g. --algebra '{\"and\":[{\"audienceSegmentId\":\"1\"},{\"not\":{\"audienceSegmentId\":\"2\"}}]}'\n"
+    "  crto ms audiences update --id ID [--id ID]... [--name NAME] [--description TEXT | --clear-description]\n"
+    "       [--algebra JSON]                         the same changes to each id, in one call\n"
     "  crto ms audiences delete --id ID [--id ID]...\n"
+    "  crto ms audiences sizes --id ID [--id ID]...\n"
+    "  crto ms audiences estimate --advertiser ID --algebra JSON    size of an audience; prints the size\n"
     "  crto rm contacts add|remove --segment ID --type Email|UserIdentifier|IdentityLink|Gum|CustomerId|PhoneNumber\n"
     "       [--input FILE|-] [--chunk-size N] [--no-hash]\n"
     "  crto rm contacts clear --segment ID\n"
@@ -42,14 +51,39 @@ static const char k_usage[] =
     "  crto rm segments search --account ID [--retailer ID]... [--type ContactList|Events]... [--id ID]... [--limit N]\n"
     "  crto rm segments create --account ID --retailer ID --name NAME [--name NAME]...\n"
     "       --identifier-type Email|UserIdentifier|IdentityLink|CustomerId|PhoneNumber [--description TEXT]\n"
-    "  crto rm segments update --account ID --id ID [--name NAME] [--description TEXT | --clear-description]\n"
+    "  crto rm segments update --account ID --id ID [--id ID]... [--name NAME]\n"
+    "       [--description TEXT | --clear-description]\n"
     "  crto rm segments delete --account ID --id ID [--id ID]...\n"
     "  crto rm audiences search --account ID [--retailer ID]... [--id ID]... [--segment ID]... [--limit N]\n"
     "  Searches walk every page (--limit: page size, default the API's maximum). Up to 64 of each\n"
     "  repeatable option. Bulk commands print \"item N ok id=...\" or \"item N failed: CODE\" per item.\n"
+    "  A value the API did not send is printed as \"-\".\n"
     "\n"
     "exit status: 0 success, 1 usage, 2 partial success (some items failed), 3 authentication or permission,\n"
     "             4 network or TLS, 5 API error after retries\n";
+
+/* Apart from k_usage: one string literal must stay under 4095 bytes (C99/C11). */
+static const char k_usage_queue[] =
+    "\n"
+    "store-and-forward (gateways, kiosks):\n"
+    "  crto queue add --journal DIR --api ms|rm --segment ID --type TYPE [--operation add|remove]\n"
+    "       [--input FILE|-] [--max-bytes N]      store identifiers durably for a later flush (no network);\n"
+    "                                                prints \"queued LINE\" once each line is on disk\n"
+    "  crto queue flush --journal DIR [--max-seconds N] [--chunk-size N] [--if-due]\n"
+    "                                                upload what is pending; exit 0 once the journal is empty\n"
+    "  crto queue status --journal DIR            pending per segment, bytes, oldest age, last error, next flush\n"
+    "  crto queue verify --journal DIR            check every record of the journal\n"
+    "  add, status and verify need no credentials; flush exits 4 when offline (nothing is lost) and\n"
+    "  records the error in DIR/last_error. --max-bytes: journal capacity for add (default 64 MiB; full:\n"
+    "  exit 1 after acknowledging what fitted). --max-seconds: bound on the whole flush (exit 4 when\n"
+    "  used up). --if-due: flush only when the schedule (crto_flush_plan, device id = host name) says so.\n"
+    "  One process per journal: add waits up to 2 s for the lock, the others exit 1 (\"journal busy\").\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(k_usage, f);
+    fputs(k_usage_queue, f);
+}
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -196,7 +230,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         bool has_value = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(k_usage, stdout);
+            print_usage(stdout);
             return CLI_OK;
         } else if (strcmp(a, "--json") == 0) {
             g.json = true;
@@ -229,11 +263,14 @@ int main(int argc, char **argv)
     g.api_version = env_or(g.api_version, "CRTO_API_VERSION");
 
     if (nrest == 0) {
-        fputs(k_usage, stderr);
+        print_usage(stderr);
         return CLI_USAGE;
     }
     if (strcmp(rest[0], "token") == 0) {
         return cmd_token(&g, nrest - 1, rest + 1);
+    }
+    if (strcmp(rest[0], "queue") == 0) {
+        return cmd_queue(&g, nrest - 1, rest + 1);
     }
     if ((strcmp(rest[0], "ms") == 0 || strcmp(rest[0], "rm") == 0) && nrest >= 2) {
         crto_product_t product = rest[0][0] == 'm' ? CRTO_PRODUCT_MS : CRTO_PRODUCT_RM;

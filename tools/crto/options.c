@@ -1,6 +1,7 @@
 /*
  * options.c - the options of one API command, from a table: single values,
- * repeatable values (ids) and flags.
+ * repeatable values (ids) and flags; and the checks of values commands
+ * share (page size, country, a choice, id lists, what an update changes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -73,5 +74,93 @@ int cli_parse_limit(const char *text, uint32_t max, uint32_t *limit)
         return cli_usage_error("--limit must be 1 to %u (got \"%s\")", (unsigned)max, text);
     }
     *limit = (uint32_t)v;
+    return CLI_OK;
+}
+
+int cli_parse_country(const char *text, char out[3])
+{
+    size_t i;
+    for (i = 0; text[i] != '\0' && i < 2; i++) {
+        char ch = text[i];
+        if (ch >= 'a' && ch <= 'z') {
+            ch = (char)(ch - 'a' + 'A');
+        }
+        if (ch < 'A' || ch > 'Z') {
+            break;
+        }
+        out[i] = ch;
+    }
+    if (i != 2 || text[2] != '\0') {
+        return cli_usage_error("--country must be an ISO 3166 alpha-2 code such as FR (got \"%s\")", text);
+    }
+    out[2] = '\0';
+    return CLI_OK;
+}
+
+static bool same_letters(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y) {
+            return false;
+        }
+    }
+    return *a == *b;
+}
+
+int cli_parse_choice(const char *text, const char *const *choices, const char *option, const char **out)
+{
+    char accepted[128];
+    size_t used = 0;
+    uint32_t i;
+    *out = NULL;
+    if (text == NULL) {
+        return CLI_OK;
+    }
+    for (i = 0; choices[i] != NULL; i++) {
+        if (same_letters(text, choices[i])) {
+            *out = choices[i];
+            return CLI_OK;
+        }
+    }
+    accepted[0] = '\0';
+    for (i = 0; choices[i] != NULL && used < sizeof accepted; i++) {
+        int n = snprintf(accepted + used, sizeof accepted - used, "%s%s", i > 0 ? "|" : "", choices[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return cli_usage_error("%s must be %s (got \"%s\")", option, accepted, text);
+}
+
+int cli_check_id_list(const cli_list_t *list, const char *option)
+{
+    uint32_t i, k;
+    for (i = 0; i < list->n; i++) {
+        if (!crto_id_is_valid(list->v[i], strlen(list->v[i]))) {
+            return cli_usage_error("%s \"%s\" is not an id (1-20 decimal digits)", option, list->v[i]);
+        }
+        for (k = 0; k < i; k++) {
+            if (strcmp(list->v[k], list->v[i]) == 0) {
+                return cli_usage_error("%s %s given twice", option, list->v[i]);
+            }
+        }
+    }
+    return CLI_OK;
+}
+
+int cli_update_check(cli_update_t *u, const char *cmd, bool other_change, const char *other_option)
+{
+    int rc = cli_need_list(&u->ids, cmd, "--id ID");
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (u->description != NULL && u->clear_description) {
+        return cli_usage_error("--description and --clear-description exclude each other");
+    }
+    u->description_op = u->description != NULL ? CRTO_SET : u->clear_description ? CRTO_CLEAR : CRTO_KEEP;
+    if (u->name == NULL && u->description_op == CRTO_KEEP && !other_change) {
+        return cli_usage_error("nothing to update: give --name, --description%s%s or --clear-description",
+                               other_option != NULL ? ", " : "", other_option != NULL ? other_option : "");
+    }
     return CLI_OK;
 }

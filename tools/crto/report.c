@@ -179,6 +179,33 @@ int cli_call_failed(const cli_globals_t *g, const crto_client_t *c, crto_err_t e
     return rc;
 }
 
+int cli_size_report(const cli_globals_t *g, crto_client_t *c, crto_err_t e, int64_t size)
+{
+    crto_jw_t w;
+    int rc = CLI_OK;
+    if (e == CRTO_OK && size < 0) {
+        /* an answer whose size is null (or absent) comes with a problem
+         * the estimate functions do not pass on */
+        e = crto_diag_set(&c->diag, CRTO_ERR_JSON, "the API answered without a size (it did not accept the request)");
+    }
+    if (!g->json) {
+        if (e != CRTO_OK) {
+            return cli_call_failed(g, c, e, NULL);
+        }
+        printf("%lld\n", (long long)size);
+        return CLI_OK;
+    }
+    cli_json_begin(&w);
+    cli_json_kcount(&w, "size", e == CRTO_OK ? size : -1, true);
+    if (e != CRTO_OK) {
+        rc = cli_call_failed(g, c, e, &w);
+    } else {
+        cli_json_ok(&w, rc);
+    }
+    cli_json_end(&w);
+    return rc;
+}
+
 /* ------------------------------------------------------------ bulk */
 
 static void item_text(uint32_t i, const crto_outcome_t *o, const char *id, cli_bulk_style_t style)
@@ -216,12 +243,7 @@ static void item_json(crto_jw_t *w, uint32_t i, const crto_outcome_t *o, const c
         cli_json_kstr(w, "name", label, false);
     }
     if (style == CLI_BULK_SIZES) {
-        cli_json_key(w, "size", false);
-        if (o->size >= 0) {
-            (void)crto_jw_int(w, o->size);
-        } else {
-            (void)crto_jw_lit(w, "null");
-        }
+        cli_json_kcount(w, "size", o->size, false);
     }
     if (!o->ok) {
         cli_json_kstr(w, "code", o->code, false);
@@ -324,22 +346,31 @@ crto_jw_t *cli_listing_next(cli_listing_t *l)
 int cli_listing_end(cli_listing_t *l, const crto_client_t *c, crto_err_t e, const crto_page_t *page,
                     const char *noun)
 {
-    int rc = e != CRTO_OK ? cli_exit_for(e) : cli_problems_had_error() ? CLI_PARTIAL : CLI_OK;
-    cli_problems_print();
+    int rc = e != CRTO_OK ? cli_exit_for(e) : page != NULL && cli_problems_had_error() ? CLI_PARTIAL : CLI_OK;
+    if (page != NULL) {
+        cli_problems_print();
+    }
     if (!l->g->json) {
         if (e != CRTO_OK) {
             return cli_call_failed(l->g, c, e, NULL);
         }
-        printf("%llu %s%s (%u page%s)\n", (unsigned long long)l->n, noun, l->n == 1 ? "" : "s",
-               (unsigned)page->pages, page->pages == 1 ? "" : "s");
+        if (page != NULL) {
+            printf("%llu %s%s (%u page%s)\n", (unsigned long long)l->n, noun, l->n == 1 ? "" : "s",
+                   (unsigned)page->pages, page->pages == 1 ? "" : "s");
+        }
         return rc;
     }
     (void)crto_jw_lit(&l->w, "]");
-    cli_json_key(&l->w, "totalItems", false);
-    (void)crto_jw_int(&l->w, (int64_t)page->total_items);
-    cli_json_key(&l->w, "pages", false);
-    (void)crto_jw_int(&l->w, page->pages);
-    cli_problems_json(&l->w);
+    if (page != NULL) {
+        cli_json_key(&l->w, "totalItems", false);
+        (void)crto_jw_int(&l->w, (int64_t)page->total_items);
+        cli_json_key(&l->w, "pages", false);
+        (void)crto_jw_int(&l->w, page->pages);
+        cli_problems_json(&l->w);
+    } else {
+        cli_json_key(&l->w, "count", false);
+        (void)crto_jw_int(&l->w, (int64_t)l->n);
+    }
     if (e != CRTO_OK) {
         rc = cli_call_failed(l->g, c, e, &l->w);
     } else {
