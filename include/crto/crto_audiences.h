@@ -28,13 +28,6 @@
 extern "C" {
 #endif
 
-#ifndef CRTO_ALGEBRA_MAX_DEPTH
-#define CRTO_ALGEBRA_MAX_DEPTH 8
-#endif
-#ifndef CRTO_ALGEBRA_TEXT_MAX
-#define CRTO_ALGEBRA_TEXT_MAX 511
-#endif
-
 typedef enum { CRTO_ALG_SEGMENT = 0, CRTO_ALG_AND, CRTO_ALG_OR, CRTO_ALG_NOT } crto_algebra_op_t;
 
 /* One node. Node 0 is the root; children are listed through `child` (the

@@ -121,4 +121,31 @@
 #define CRTO_BODY_CAP (16u * 1024u * 1024u)
 #endif
 
+/* Audience API entities and trees (crto_segments.h, crto_audiences.h). */
+#ifndef CRTO_NAME_MAX
+#define CRTO_NAME_MAX 255
+#endif
+#ifndef CRTO_DESCRIPTION_MAX
+#define CRTO_DESCRIPTION_MAX 511
+#endif
+#ifndef CRTO_ALGEBRA_MAX_DEPTH
+#define CRTO_ALGEBRA_MAX_DEPTH 8
+#endif
+#ifndef CRTO_ALGEBRA_TEXT_MAX
+#define CRTO_ALGEBRA_TEXT_MAX 511
+#endif
+
+/* Journal (crto_journal.h). Groups (product, segment, operation, type) one journal tracks at once. */
+#ifndef CRTO_JOURNAL_GROUPS
+#define CRTO_JOURNAL_GROUPS 16
+#endif
+/* Longest non-hashed identifier kept (madid, RampID, customer ids...). */
+#ifndef CRTO_JOURNAL_TEXT_MAX
+#define CRTO_JOURNAL_TEXT_MAX 128
+#endif
+/* Bytes kept free for ACK records so a full journal can still drain. */
+#ifndef CRTO_JOURNAL_ACK_RESERVE
+#define CRTO_JOURNAL_ACK_RESERVE 4096u
+#endif
+
 #endif /* CRTO_CONFIG_H */

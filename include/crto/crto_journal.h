@@ -30,19 +30,6 @@
 extern "C" {
 #endif
 
-/* Groups (product, segment, operation, type) one journal tracks at once. */
-#ifndef CRTO_JOURNAL_GROUPS
-#define CRTO_JOURNAL_GROUPS 16
-#endif
-/* Longest non-hashed identifier kept (madid, RampID, customer ids...). */
-#ifndef CRTO_JOURNAL_TEXT_MAX
-#define CRTO_JOURNAL_TEXT_MAX 128
-#endif
-/* Bytes kept free for ACK records so a full journal can still drain. */
-#ifndef CRTO_JOURNAL_ACK_RESERVE
-#define CRTO_JOURNAL_ACK_RESERVE 4096u
-#endif
-
 /* Where a journal lives: a byte log that can be read anywhere, appended
  * to, made durable, and cut. Every function returns CRTO_OK or an error
  * (CRTO_ERR_IO). */

@@ -21,13 +21,6 @@
 extern "C" {
 #endif
 
-#ifndef CRTO_NAME_MAX
-#define CRTO_NAME_MAX 255
-#endif
-#ifndef CRTO_DESCRIPTION_MAX
-#define CRTO_DESCRIPTION_MAX 511
-#endif
-
 typedef enum {
     CRTO_SEGMENT_UNKNOWN = 0,
     CRTO_SEGMENT_CONTACT_LIST,
