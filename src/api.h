@@ -88,6 +88,17 @@ bool crto_api_text(const crto_jdoc_t *doc, int obj, const char *key, char *out, 
 int64_t crto_api_int(const crto_jdoc_t *doc, int obj, const char *key);
 int crto_api_attributes(const crto_jdoc_t *doc);
 
+/* A segment search: the caller's filter and callback, and its stop. */
+typedef struct {
+    const void *filter;
+    crto_segment_fn on_segment;
+    void *arg;
+    bool stop;
+} crto_segment_search_t;
+
+/* Hands one found segment (arg: crto_segment_search_t) to the caller. */
+crto_err_t crto_api_on_segment(void *arg, crto_jdoc_t *doc, int32_t index);
+
 /* Entities. */
 void crto_segment_from_json(const crto_jdoc_t *doc, crto_segment_t *s);
 void crto_audience_from_json(const crto_jdoc_t *doc, crto_audience_t *a);

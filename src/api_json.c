@@ -202,3 +202,15 @@ void crto_audience_from_json(const crto_jdoc_t *doc, crto_audience_t *au)
     }
     au->truncated = cut;
 }
+
+crto_err_t crto_api_on_segment(void *arg, crto_jdoc_t *doc, int32_t index)
+{
+    crto_segment_search_t *s = arg;
+    crto_segment_t seg;
+    (void)index;
+    crto_segment_from_json(doc, &seg);
+    if (!s->on_segment(s->arg, &seg)) {
+        s->stop = true;
+    }
+    return CRTO_OK;
+}

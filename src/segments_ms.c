@@ -406,16 +406,9 @@ crto_err_t crto_ms_segments_compute_sizes(crto_client_t *c, const char *const *i
 
 /* ------------------------------------------------------------ search */
 
-typedef struct {
-    const crto_ms_segment_filter_t *filter;
-    crto_segment_fn on_segment;
-    void *arg;
-    bool stop;
-} search_ctx_t;
-
 static crto_err_t search_body(void *arg, crto_jw_t *w)
 {
-    const search_ctx_t *s = arg;
+    const crto_segment_search_t *s = arg;
     const crto_ms_segment_filter_t *f = s->filter;
     bool first = true;
     (void)crto_jw_lit(w, "{\"data\":{\"type\":\"AudienceSegment\",\"attributes\":{");
@@ -431,23 +424,11 @@ static crto_err_t search_body(void *arg, crto_jw_t *w)
     return crto_jw_lit(w, "}}}");
 }
 
-static crto_err_t on_found(void *arg, crto_jdoc_t *doc, int32_t index)
-{
-    search_ctx_t *s = arg;
-    crto_segment_t seg;
-    (void)index;
-    crto_segment_from_json(doc, &seg);
-    if (!s->on_segment(s->arg, &seg)) {
-        s->stop = true;
-    }
-    return CRTO_OK;
-}
-
 crto_err_t crto_ms_segments_search(crto_client_t *c, const crto_ms_segment_filter_t *filter, crto_page_t *page,
                                    crto_segment_fn on_segment, void *arg, crto_bulk_t *bulk)
 {
     char path[CRTO_PATH_MAX];
-    search_ctx_t s = {filter, on_segment, arg, false};
+    crto_segment_search_t s = {filter, on_segment, arg, false};
     crto_err_t e;
     if (on_segment == NULL || page == NULL) {
         return crto_diag_set(&c->diag, CRTO_ERR_ARG, "search needs a page and a callback");
@@ -467,7 +448,7 @@ crto_err_t crto_ms_segments_search(crto_client_t *c, const crto_ms_segment_filte
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_search(c, path, 100, search_body, &s, on_found, &s, page, bulk, &s.stop);
+    return crto_api_search(c, path, 100, search_body, &s, crto_api_on_segment, &s, page, bulk, &s.stop);
 }
 
 /* ------------------------------------------------------------ estimate */

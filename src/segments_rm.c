@@ -151,16 +151,9 @@ crto_err_t crto_rm_segments_delete(crto_client_t *c, const char *account_id, con
     return crto_api_bulk(c, "POST", rest, ids_body, crto_api_on_by_id, &b);
 }
 
-typedef struct {
-    const crto_rm_segment_filter_t *filter;
-    crto_segment_fn on_segment;
-    void *arg;
-    bool stop;
-} search_ctx_t;
-
 static crto_err_t search_body(void *arg, crto_jw_t *w)
 {
-    const search_ctx_t *s = arg;
+    const crto_segment_search_t *s = arg;
     const crto_rm_segment_filter_t *f = s->filter;
     bool first = true;
     (void)crto_jw_lit(w, "{\"data\":{\"type\":\"RetailMediaAudienceSegment\",\"attributes\":{");
@@ -176,22 +169,10 @@ static crto_err_t search_body(void *arg, crto_jw_t *w)
     return crto_jw_lit(w, "}}}");
 }
 
-static crto_err_t on_found(void *arg, crto_jdoc_t *doc, int32_t index)
-{
-    search_ctx_t *s = arg;
-    crto_segment_t seg;
-    (void)index;
-    crto_segment_from_json(doc, &seg);
-    if (!s->on_segment(s->arg, &seg)) {
-        s->stop = true;
-    }
-    return CRTO_OK;
-}
-
 crto_err_t crto_rm_segments_search(crto_client_t *c, const char *account_id, const crto_rm_segment_filter_t *filter,
                                    crto_page_t *page, crto_segment_fn on_segment, void *arg, crto_bulk_t *bulk)
 {
-    search_ctx_t s = {filter, on_segment, arg, false};
+    crto_segment_search_t s = {filter, on_segment, arg, false};
     char rest[96], path[CRTO_PATH_MAX];
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/search");
     if (e == CRTO_OK && (on_segment == NULL || page == NULL)) {
@@ -209,5 +190,5 @@ crto_err_t crto_rm_segments_search(crto_client_t *c, const char *account_id, con
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_search(c, path, 500, search_body, &s, on_found, &s, page, bulk, &s.stop);
+    return crto_api_search(c, path, 500, search_body, &s, crto_api_on_segment, &s, page, bulk, &s.stop);
 }
