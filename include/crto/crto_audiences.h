@@ -95,16 +95,34 @@ typedef struct {
     crto_strings_t segment_ids;
 } crto_ms_audience_filter_t;
 
+/* POST /{v}/marketing-solutions/audiences/create. Each item's algebra is
+ * checked first (crto_algebra_check). One outcome per item (id = new id,
+ * matched by name). Items and their nodes are borrowed for the call.
+ * Errors: CRTO_ERR_INVALID_ID, CRTO_ERR_ARG (naming the item or node)
+ * before any traffic; then crto_client_call's. */
 crto_err_t crto_ms_audiences_create(crto_client_t *c, const crto_ms_audience_create_t *items, uint32_t n,
                                     crto_bulk_t *bulk);
+
+/* PATCH /{v}/marketing-solutions/audiences (1 to 64 items; only what is
+ * asked is sent). Errors as create. */
 crto_err_t crto_ms_audiences_update(crto_client_t *c, const crto_ms_audience_update_t *items, uint32_t n,
                                     crto_bulk_t *bulk);
+
+/* POST .../audiences/delete. ids borrowed. */
 crto_err_t crto_ms_audiences_delete(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk);
+
+/* POST .../audiences/compute-sizes: outcome.size per item. */
 crto_err_t crto_ms_audiences_compute_sizes(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk);
+
+/* POST .../audiences/search, every page (up to 100 a page): on_audience
+ * for each, false stops. filter may be NULL. Errors: CRTO_ERR_INVALID_ID,
+ * CRTO_ERR_ARG, then crto_client_call's. */
 crto_err_t crto_ms_audiences_search(crto_client_t *c, const crto_ms_audience_filter_t *filter, crto_page_t *page,
                                     crto_audience_fn on_audience, void *arg, crto_bulk_t *bulk);
 
-/* POST .../audiences/estimate-size. */
+/* POST .../audiences/estimate-size of an algebra (checked first); *size
+ * gets the estimate. Errors: as create, and CRTO_ERR_BAD_REQUEST with the
+ * API's problem when it answers without a size. */
 crto_err_t crto_ms_audiences_estimate_size(crto_client_t *c, const char *advertiser_id,
                                            const crto_algebra_node_t *algebra, uint16_t n_nodes, int64_t *size);
 

@@ -230,12 +230,27 @@ typedef struct {
     crto_strings_t kinds;         /* ContactList, Events */
 } crto_rm_segment_filter_t;
 
+/* POST /{v}/retail-media/accounts/{account}/audience-segments/create. One
+ * outcome per item (id = new id, matched by name and retailer). items are
+ * borrowed for the call. Errors: CRTO_ERR_INVALID_ID (account, retailer),
+ * CRTO_ERR_ARG (no name; identifier type not creatable, e.g. Gum) before
+ * any traffic; then crto_client_call's. */
 crto_err_t crto_rm_segments_create(crto_client_t *c, const char *account_id, const crto_rm_segment_create_t *items,
                                    uint32_t n, crto_bulk_t *bulk);
+
+/* PATCH .../accounts/{account}/audience-segments (1 to 64 items). Errors as
+ * create; per-item failures (e.g. segment-not-found) are outcomes. */
 crto_err_t crto_rm_segments_update(crto_client_t *c, const char *account_id, const crto_rm_segment_update_t *items,
                                    uint32_t n, crto_bulk_t *bulk);
+
+/* POST .../accounts/{account}/audience-segments/delete. ids borrowed. */
 crto_err_t crto_rm_segments_delete(crto_client_t *c, const char *account_id, const char *const *ids, uint32_t n,
                                    crto_bulk_t *bulk);
+
+/* POST .../accounts/{account}/audience-segments/search, every page (page
+ * size up to 500): on_segment for each segment, false stops. filter may be
+ * NULL (everything of the account). Errors: CRTO_ERR_INVALID_ID, CRTO_ERR_ARG
+ * (no page or callback), then crto_client_call's. */
 crto_err_t crto_rm_segments_search(crto_client_t *c, const char *account_id, const crto_rm_segment_filter_t *filter,
                                    crto_page_t *page, crto_segment_fn on_segment, void *arg, crto_bulk_t *bulk);
 
