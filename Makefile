@@ -5,7 +5,12 @@
 #   make check      everything CI runs (ends with "N passed, N failed")
 #   make demo       the main job against the bundled fake Criteo server
 #   make deps       installs missing Debian packages (idempotent, quiet)
+#   make gateway-check  the ARM Linux gateway targets: cross-built, unit tests
+#                   and an end-to-end upload under qemu-user
 #   make clean
+#
+#   make TARGET=aarch64-linux all unit-tests   (or armhf-linux) cross-builds;
+#   make TARGET=aarch64-linux check            runs that target's suite.
 #
 # Outputs go to build/<target>/: lib/libcrto.a, lib/libcrto_posix.a, bin/crto,
 # tests/.
@@ -15,6 +20,20 @@ BUILD    := build/$(TARGET)
 CC       ?= gcc
 AR       ?= ar
 PYTHON   ?= python3
+# Prefix that runs a $(TARGET) program on this machine (an emulator); empty
+# for the host.
+RUN      :=
+
+# Boards: each boards/<board>/<target>.mk adds its target to GATEWAY_TARGETS
+# and sets <target>_CC, <target>_AR and <target>_RUN. All are read so that
+# `make check` can build and run every one of them.
+GATEWAY_TARGETS :=
+include $(sort $(wildcard boards/*/*.mk))
+ifneq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
+CC       := $($(TARGET)_CC)
+AR       := $($(TARGET)_AR)
+RUN      := $($(TARGET)_RUN)
+endif
 
 WARN     := -Wall -Wextra -Werror -Wconversion -Wshadow -pedantic
 OPT      ?= -O2 -g
@@ -44,13 +63,18 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
-.PHONY: all lib test check demo deps clean unit-tests integration-tests clang-build fleet-sim
+.PHONY: all lib test check demo deps deps-cross clean unit-tests integration-tests clang-build fleet-sim \
+	gateway-check
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
 
 deps:
 	@sh tools/deps.sh
+
+# Cross compilers, multiarch libmbedtls-dev and qemu-user for the gateways.
+deps-cross: deps
+	@sh tools/deps.sh cross
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -115,7 +139,21 @@ test: deps
 clang-build:
 	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang OPT="-O2 -gdwarf-4" all unit-tests >/dev/null
 
-check: deps
+# The test commands of one gateway target $(1): the cross build (one check,
+# so a failed build still lets everything else run and report), every unit
+# test under its emulator, then the end-to-end upload of the emulated crto to
+# the fake server. Each prints its own "N passed, N failed".
+gateway_tests = "MAKE=$(MAKE) sh boards/linux-gateway/build.sh $(1)" \
+	$(foreach t,$(UNIT_SRC:tests/unit/%.c=%),"$($(1)_RUN) build/$(1)/tests/$(t)") \
+	"$(PYTHON) tests/integration/test_gateway.py $($(1)_RUN) build/$(1)/bin/crto"
+
+# One total per target.
+gateway-check: deps-cross
+	@st=0; $(foreach t,$(GATEWAY_TARGETS),echo "=== $(t)"; \
+	    sh tools/run_tests.sh $(call gateway_tests,$(t)) || st=1;) exit $$st
+
+ifeq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
+check: deps-cross
 	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM)
 	@$(MAKE) --no-print-directory clang-build
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) \
@@ -127,7 +165,13 @@ check: deps
 	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)" \
 	    "$(PYTHON) tests/integration/test_cli_api.py $(CLI)" \
 	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)" \
-	    "$(PYTHON) tests/integration/test_queue.py $(CLI) $(KIOSK)"
+	    "$(PYTHON) tests/integration/test_queue.py $(CLI) $(KIOSK)" \
+	    $(foreach t,$(GATEWAY_TARGETS),$(call gateway_tests,$(t)))
+else
+# make check TARGET=<gateway>: that target's suite alone.
+check: deps-cross
+	@sh tools/run_tests.sh $(call gateway_tests,$(TARGET))
+endif
 
 demo: deps
 	@$(MAKE) --no-print-directory all

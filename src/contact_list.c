@@ -130,7 +130,7 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
     write_prefix(w, job);
     if (w->buf == NULL && w->flush == NULL) {
         /* the sizing pass already measured the identifiers */
-        w->total += ctx->ids_len + (ctx->n > 0 ? ctx->n - 1u : 0u);
+        w->total += (size_t)(ctx->ids_len + (ctx->n > 0 ? ctx->n - 1u : 0u));
         return crto_jw_lit(w, k_suffix);
     }
     e = job->source.seek(job->source.arg, &ctx->start);

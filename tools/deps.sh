@@ -1,9 +1,25 @@
 #!/bin/sh
 # Install the Debian packages crto needs, only those missing; quiet when all
 # are present. Needs root (or sudo) only when something is missing.
+#
+#   sh tools/deps.sh          host build and tests (the default)
+#   sh tools/deps.sh cross    adds the ARM Linux gateway toolchains: the arm64
+#                             and armhf architectures, Debian's cross gcc,
+#                             multiarch libmbedtls-dev and qemu-user
+#                             (boards/linux-gateway/)
 set -eu
 
 PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang binutils"
+CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmbedtls-dev:arm64
+gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libmbedtls-dev:armhf qemu-user"
+CROSS_ARCHS="arm64 armhf"
+
+mode=${1:-host}
+case "$mode" in
+    host) ;;
+    cross) PKGS=$CROSS_PKGS ;;
+    *) echo "usage: sh tools/deps.sh [cross]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -20,7 +36,16 @@ if [ "$(id -u)" != 0 ]; then
         echo "make deps: need root (or sudo) to install:$missing" >&2; exit 1
     fi
 fi
+if [ "$mode" = cross ]; then
+    have=" $(dpkg --print-foreign-architectures | tr '\n' ' ') "
+    for a in $CROSS_ARCHS; do
+        case "$have" in *" $a "*) ;; *) $SUDO dpkg --add-architecture "$a" ;; esac
+    done
+fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# A mirror caught mid-sync fails one index now and then: try again, then go
+# on with what was fetched (the install below says if something is missing).
+$SUDO apt-get update -qq || { sleep 5; $SUDO apt-get update -qq; } ||
+    echo "make deps: apt-get update reported errors; trying the install anyway" >&2
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
