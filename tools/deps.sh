@@ -7,18 +7,22 @@
 #                             and armhf architectures, Debian's cross gcc,
 #                             multiarch libmbedtls-dev and qemu-user
 #                             (boards/linux-gateway/)
+#   sh tools/deps.sh m4       opt-in: the bare-metal Cortex-M4 toolchain
+#                             (arm-none-eabi-gcc and newlib) for `make size`
 set -eu
 
 PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang binutils"
 CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmbedtls-dev:arm64
 gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libmbedtls-dev:armhf qemu-user"
 CROSS_ARCHS="arm64 armhf"
+M4_PKGS="gcc-arm-none-eabi libnewlib-arm-none-eabi"
 
 mode=${1:-host}
 case "$mode" in
     host) ;;
     cross) PKGS=$CROSS_PKGS ;;
-    *) echo "usage: sh tools/deps.sh [cross]" >&2; exit 2 ;;
+    m4) PKGS=$M4_PKGS ;;
+    *) echo "usage: sh tools/deps.sh [cross|m4]" >&2; exit 2 ;;
 esac
 
 missing=""
