@@ -72,7 +72,12 @@ static crto_err_t map_mbedtls(int rc, const char *what, crto_diag_t *diag)
     default:
         break;
     }
+#if defined(MBEDTLS_ERROR_C)
     mbedtls_strerror(rc, text, sizeof text);
+#else
+    /* a board's mbedTLS may leave the message table out to save flash */
+    (void)snprintf(text, sizeof text, "mbedTLS error");
+#endif
     return crto_diag_set(diag, CRTO_ERR_TLS, "TLS %s failed: %s (-0x%04x)", what, text, (unsigned)-rc);
 }
 
