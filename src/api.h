@@ -58,12 +58,22 @@ typedef struct {
     uint32_t n;
     crto_bulk_t *bulk;
     const char *const *ids; /* the items' ids, for id-keyed answers */
+    /* for name-keyed answers (creates): where each item keeps its name and,
+     * when scope_key is set, the id that scopes the name */
+    size_t item_size;
+    size_t name_at;
+    size_t scope_at;
+    const char *scope_key;  /* the attribute the scope comes back in */
 } crto_bulk_ctx_t;
 
 /* One bulk call to "<prefix>/<version>" + rest (a rest ending in /create
  * or /delete is not resent after a cut answer). */
 crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest, crto_body_fn body,
                          crto_data_fn on_data, crto_bulk_ctx_t *b);
+
+/* A created entity: its outcome (the first item of the same name and
+ * scope still without an id) gets the new id. */
+crto_err_t crto_api_on_created(void *arg, crto_jdoc_t *doc, int32_t index);
 
 /* An entity answered by id: its outcome gets the id (and size, if any). */
 crto_err_t crto_api_on_by_id(void *arg, crto_jdoc_t *doc, int32_t index);

@@ -357,6 +357,39 @@ crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest,
     return crto_api_call(c, &call);
 }
 
+/* The const char * member at offset `at` of item i. */
+static const char *item_text(const crto_bulk_ctx_t *b, uint32_t i, size_t at)
+{
+    const char *item = (const char *)b->items + (size_t)i * b->item_size;
+    const char *text;
+    memcpy(&text, item + at, sizeof text);
+    return text;
+}
+
+crto_err_t crto_api_on_created(void *arg, crto_jdoc_t *doc, int32_t index)
+{
+    const crto_bulk_ctx_t *b = arg;
+    char id[CRTO_ID_MAX + 1], name[CRTO_NAME_MAX + 1], scope[CRTO_ID_MAX + 1];
+    int a = crto_api_attributes(doc);
+    uint32_t i;
+    (void)index;
+    (void)crto_api_text(doc, 0, "id", id, sizeof id);
+    (void)crto_api_text(doc, a, "name", name, sizeof name);
+    scope[0] = '\0';
+    if (b->scope_key != NULL) {
+        (void)crto_api_text(doc, a, b->scope_key, scope, sizeof scope);
+    }
+    for (i = 0; i < b->n; i++) {
+        crto_outcome_t *o = crto_bulk_item(b->bulk, i);
+        if (o != NULL && o->id[0] == '\0' && strcmp(item_text(b, i, b->name_at), name) == 0 &&
+            (scope[0] == '\0' || b->scope_key == NULL || strcmp(item_text(b, i, b->scope_at), scope) == 0)) {
+            memcpy(o->id, id, sizeof o->id);
+            break;
+        }
+    }
+    return CRTO_OK;
+}
+
 crto_err_t crto_api_on_by_id(void *arg, crto_jdoc_t *doc, int32_t index)
 {
     const crto_bulk_ctx_t *b = arg;

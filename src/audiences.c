@@ -2,6 +2,7 @@
  * audiences.c - audiences: Marketing Solutions create, update, delete,
  * search, sizes and estimate; Retail Media search.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,28 +61,12 @@ static crto_err_t ids_body(void *arg, crto_jw_t *w)
     return crto_api_ids_body(w, b->ids, b->n, "Audience");
 }
 
-static crto_err_t on_created(void *arg, crto_jdoc_t *doc, int32_t index)
-{
-    const crto_bulk_ctx_t *b = arg;
-    const crto_ms_audience_create_t *items = b->items;
-    crto_audience_t a;
-    uint32_t i;
-    (void)index;
-    crto_audience_from_json(doc, &a);
-    for (i = 0; i < b->n; i++) {
-        crto_outcome_t *o = crto_bulk_item(b->bulk, i);
-        if (o != NULL && o->id[0] == '\0' && strcmp(items[i].name, a.name) == 0) {
-            memcpy(o->id, a.id, sizeof o->id);
-            break;
-        }
-    }
-    return CRTO_OK;
-}
-
 crto_err_t crto_ms_audiences_create(crto_client_t *c, const crto_ms_audience_create_t *items, uint32_t n,
                                     crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {items, n, bulk, NULL};
+    /* created audiences come back by name */
+    crto_bulk_ctx_t b = {
+        .items = items, .n = n, .bulk = bulk, .item_size = sizeof *items, .name_at = offsetof(crto_ms_audience_create_t, name)};
     uint32_t i;
     crto_err_t e = n == 0 || items == NULL ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "no audience to create") : CRTO_OK;
     for (i = 0; e == CRTO_OK && i < n; i++) {
@@ -94,14 +79,14 @@ crto_err_t crto_ms_audiences_create(crto_client_t *c, const crto_ms_audience_cre
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_bulk(c, "POST", "/marketing-solutions/audiences/create", create_body, on_created, &b);
+    return crto_api_bulk(c, "POST", "/marketing-solutions/audiences/create", create_body, crto_api_on_created, &b);
 }
 
 crto_err_t crto_ms_audiences_update(crto_client_t *c, const crto_ms_audience_update_t *items, uint32_t n,
                                     crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {items, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
     uint32_t i;
     crto_err_t e = n == 0 || items == NULL || n > 64
                        ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "update 1 to 64 audiences per call (got %u)", (unsigned)n)
@@ -121,7 +106,7 @@ crto_err_t crto_ms_audiences_update(crto_client_t *c, const crto_ms_audience_upd
 
 crto_err_t crto_ms_audiences_delete(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {NULL, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
     crto_err_t e = crto_api_check_ids(c, "audience id", ids, n);
     return e != CRTO_OK ? e
                         : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/delete", ids_body,
@@ -130,7 +115,7 @@ crto_err_t crto_ms_audiences_delete(crto_client_t *c, const char *const *ids, ui
 
 crto_err_t crto_ms_audiences_compute_sizes(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {NULL, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
     crto_err_t e = crto_api_check_ids(c, "audience id", ids, n);
     return e != CRTO_OK ? e
                         : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/compute-sizes", ids_body,

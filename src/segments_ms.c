@@ -2,6 +2,7 @@
  * segments_ms.c - Marketing Solutions audience segments and their contact
  * lists' statistics and wipe.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api.h"
@@ -246,26 +247,6 @@ static crto_err_t segment_ids_body(void *arg, crto_jw_t *w)
 
 /* ------------------------------------------------------------ readers */
 
-/* Created entities come back by name (updated, deleted and sized ones by
- * id: crto_api_on_by_id). */
-static crto_err_t on_created(void *arg, crto_jdoc_t *doc, int32_t index)
-{
-    const crto_bulk_ctx_t *b = arg;
-    const crto_ms_segment_create_t *items = b->items;
-    crto_segment_t s;
-    uint32_t i;
-    (void)index;
-    crto_segment_from_json(doc, &s);
-    for (i = 0; i < b->n; i++) {
-        crto_outcome_t *o = crto_bulk_item(b->bulk, i);
-        if (o != NULL && o->id[0] == '\0' && strcmp(items[i].name, s.name) == 0) {
-            memcpy(o->id, s.id, sizeof o->id);
-            break;
-        }
-    }
-    return CRTO_OK;
-}
-
 /* ------------------------------------------------------------ checks */
 
 static bool decimal(const char *s)
@@ -343,7 +324,9 @@ static crto_err_t check_targeting(crto_client_t *c, const crto_ms_segment_create
 crto_err_t crto_ms_segments_create(crto_client_t *c, const crto_ms_segment_create_t *items, uint32_t n,
                                    crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {items, n, bulk, NULL};
+    /* created segments come back by name */
+    crto_bulk_ctx_t b = {
+        .items = items, .n = n, .bulk = bulk, .item_size = sizeof *items, .name_at = offsetof(crto_ms_segment_create_t, name)};
     uint32_t i;
     crto_err_t e;
     if (n == 0 || items == NULL) {
@@ -361,14 +344,15 @@ crto_err_t crto_ms_segments_create(crto_client_t *c, const crto_ms_segment_creat
             return e;
         }
     }
-    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/create", create_body, on_created, &b);
+    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/create", create_body, crto_api_on_created,
+                         &b);
 }
 
 crto_err_t crto_ms_segments_update(crto_client_t *c, const crto_ms_segment_update_t *items, uint32_t n,
                                    crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {items, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
     uint32_t i;
     if (n == 0 || items == NULL || n > 64) {
         return crto_diag_set(&c->diag, CRTO_ERR_ARG, "update 1 to 64 segments per call (got %u)", (unsigned)n);
@@ -385,7 +369,7 @@ crto_err_t crto_ms_segments_update(crto_client_t *c, const crto_ms_segment_updat
 
 crto_err_t crto_ms_segments_delete(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {NULL, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
     crto_err_t e = crto_api_check_ids(c, "segment id", ids, n);
     if (e != CRTO_OK) {
         return e;
@@ -395,7 +379,7 @@ crto_err_t crto_ms_segments_delete(crto_client_t *c, const char *const *ids, uin
 
 crto_err_t crto_ms_segments_compute_sizes(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {NULL, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
     crto_err_t e = crto_api_check_ids(c, "segment id", ids, n);
     if (e != CRTO_OK) {
         return e;

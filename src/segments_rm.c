@@ -1,6 +1,7 @@
 /*
  * segments_rm.c - Retail Media audience segments (account level).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,25 +58,6 @@ static crto_err_t ids_body(void *arg, crto_jw_t *w)
     return crto_api_ids_body(w, b->ids, b->n, "RetailMediaAudienceSegment");
 }
 
-static crto_err_t on_created(void *arg, crto_jdoc_t *doc, int32_t index)
-{
-    const crto_bulk_ctx_t *b = arg;
-    const crto_rm_segment_create_t *items = b->items;
-    crto_segment_t s;
-    uint32_t i;
-    (void)index;
-    crto_segment_from_json(doc, &s);
-    for (i = 0; i < b->n; i++) {
-        crto_outcome_t *o = crto_bulk_item(b->bulk, i);
-        if (o != NULL && o->id[0] == '\0' && strcmp(items[i].name, s.name) == 0 &&
-            (s.retailer_id[0] == '\0' || strcmp(items[i].retailer_id, s.retailer_id) == 0)) {
-            memcpy(o->id, s.id, sizeof o->id);
-            break;
-        }
-    }
-    return CRTO_OK;
-}
-
 static crto_err_t account_rest(crto_client_t *c, char *rest, size_t cap, const char *account_id, const char *tail)
 {
     crto_err_t e = crto_api_check_id(c, "account id", account_id);
@@ -89,7 +71,14 @@ static crto_err_t account_rest(crto_client_t *c, char *rest, size_t cap, const c
 crto_err_t crto_rm_segments_create(crto_client_t *c, const char *account_id, const crto_rm_segment_create_t *items,
                                    uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {items, n, bulk, NULL};
+    /* created segments come back by name, unique per retailer */
+    crto_bulk_ctx_t b = {.items = items,
+                         .n = n,
+                         .bulk = bulk,
+                         .item_size = sizeof *items,
+                         .name_at = offsetof(crto_rm_segment_create_t, name),
+                         .scope_at = offsetof(crto_rm_segment_create_t, retailer_id),
+                         .scope_key = "retailerId"};
     char rest[96];
     uint32_t i;
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/create");
@@ -112,14 +101,14 @@ crto_err_t crto_rm_segments_create(crto_client_t *c, const char *account_id, con
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_bulk(c, "POST", rest, create_body, on_created, &b);
+    return crto_api_bulk(c, "POST", rest, create_body, crto_api_on_created, &b);
 }
 
 crto_err_t crto_rm_segments_update(crto_client_t *c, const char *account_id, const crto_rm_segment_update_t *items,
                                    uint32_t n, crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {items, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
     char rest[96];
     uint32_t i;
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "");
@@ -139,7 +128,7 @@ crto_err_t crto_rm_segments_update(crto_client_t *c, const char *account_id, con
 crto_err_t crto_rm_segments_delete(crto_client_t *c, const char *account_id, const char *const *ids, uint32_t n,
                                    crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {NULL, n, bulk, ids};
+    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
     char rest[96];
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/delete");
     if (e == CRTO_OK) {

@@ -283,6 +283,24 @@ static void test_rm_clear_accepts_204_and_201(void)
     crto_client_deinit(&client);
 }
 
+static void test_rm_created_ids_match_by_name_and_retailer(void)
+{
+    crto_rm_segment_create_t items[2] = {{"11", "opt-in", NULL, CRTO_ID_EMAIL}, {"22", "opt-in", NULL, CRTO_ID_EMAIL}};
+    crto_outcome_t out[2];
+    crto_bulk_t bulk;
+    /* the same name for two retailers, answered in the other order */
+    const char *answer = ok_json("{\"data\":[{\"id\":\"920472839472539403\",\"attributes\":{\"name\":\"opt-in\","
+                                 "\"retailerId\":\"22\"}},{\"id\":\"920472839472539402\",\"attributes\":"
+                                 "{\"name\":\"opt-in\",\"retailerId\":\"11\"}}],\"errors\":[],\"warnings\":[]}");
+    setup();
+    crto_mem_add(&mem, answer, strlen(answer));
+    crto_bulk_init(&bulk, out, 2);
+    CHECK_EQ_INT(crto_rm_segments_create(&client, "5", items, 2, &bulk), CRTO_OK);
+    CHECK_EQ_STR(out[0].id, "920472839472539402");
+    CHECK_EQ_STR(out[1].id, "920472839472539403");
+    crto_client_deinit(&client);
+}
+
 int main(void)
 {
     RUN(test_bulk_update_maps_errors_and_warnings_to_items);
@@ -293,5 +311,6 @@ int main(void)
     RUN(test_a_retried_call_forgets_the_cut_answer);
     RUN(test_stats_keep_the_match_rate_as_text);
     RUN(test_rm_clear_accepts_204_and_201);
+    RUN(test_rm_created_ids_match_by_name_and_retailer);
     return crto_test_summary();
 }
