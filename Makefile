@@ -64,7 +64,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
-.PHONY: all lib test check demo deps deps-cross clean unit-tests integration-tests clang-build fleet-sim \
+.PHONY: all lib test check demo deps deps-cross deps-m4 sources clean unit-tests integration-tests clang-build fleet-sim \
 	gateway-check
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
@@ -76,6 +76,19 @@ deps:
 # Cross compilers, multiarch libmbedtls-dev and qemu-user for the gateways.
 deps-cross: deps
 	@sh tools/deps.sh cross
+
+# The bare-metal Cortex-M4 toolchain and qemu-system-arm (boards/mps2-an386).
+deps-m4: deps
+	@sh tools/deps.sh m4
+
+# mbedTLS and lwIP sources from Debian's source packages (orig tarballs,
+# sha256-checked), unpacked into $(DEB_SRC); see tools/fetch_sources.sh.
+DEB_SRC := build/deb-src
+MBEDTLS_SRC := $(DEB_SRC)/mbedtls-2.28.3
+LWIP_SRC := $(DEB_SRC)/lwip-2.1.3
+$(DEB_SRC)/.done:
+	@sh tools/fetch_sources.sh $(DEB_SRC)
+sources: $(DEB_SRC)/.done
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

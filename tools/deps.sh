@@ -7,15 +7,17 @@
 #                             and armhf architectures, Debian's cross gcc,
 #                             multiarch libmbedtls-dev and qemu-user
 #                             (boards/linux-gateway/)
-#   sh tools/deps.sh m4       opt-in: the bare-metal Cortex-M4 toolchain
-#                             (arm-none-eabi-gcc and newlib) for `make size`
+#   sh tools/deps.sh m4       the bare-metal Cortex-M4 toolchain (arm-none-eabi-gcc,
+#                             newlib) and qemu-system-arm for boards/mps2-an386
+#                             and `make size`
+# Third-party sources (mbedTLS, lwIP) come from tools/fetch_sources.sh.
 set -eu
 
 PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang binutils"
 CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmbedtls-dev:arm64
 gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libmbedtls-dev:armhf qemu-user"
 CROSS_ARCHS="arm64 armhf"
-M4_PKGS="gcc-arm-none-eabi libnewlib-arm-none-eabi"
+M4_PKGS="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 
 mode=${1:-host}
 case "$mode" in
