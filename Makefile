@@ -25,11 +25,18 @@ PYTHON   ?= python3
 # for the host.
 RUN      :=
 
-# Boards: each boards/<board>/<target>.mk adds its target to GATEWAY_TARGETS
-# and sets <target>_CC, <target>_AR and <target>_RUN. All are read so that
-# `make check` can build and run every one of them.
+# Gateways: each boards/linux-gateway/<target>.mk adds its target to
+# GATEWAY_TARGETS and sets <target>_CC, <target>_AR and <target>_RUN. All are
+# read so that `make check` can build and run every one of them.
 GATEWAY_TARGETS :=
-include $(sort $(wildcard boards/*/*.mk))
+include $(sort $(wildcard boards/linux-gateway/*.mk))
+
+# Ports and firmware boards bring their own rules in port/<port>/rules.mk and
+# boards/<board>/rules.mk (read at the end of this file, after the variables
+# they use). Each adds to these: what `make check` builds first, and the
+# test commands it runs (each prints "N passed, N failed").
+CHECK_BUILD :=
+CHECK_TESTS :=
 ifneq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
 CC       := $($(TARGET)_CC)
 AR       := $($(TARGET)_AR)
@@ -168,7 +175,7 @@ gateway-check: deps-cross
 
 ifeq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
 check: deps-cross
-	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM)
+	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM) $(CHECK_BUILD)
 	@$(MAKE) --no-print-directory clang-build
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
@@ -180,7 +187,8 @@ check: deps-cross
 	    "$(PYTHON) tests/integration/test_cli_api.py $(CLI)" \
 	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)" \
 	    "$(PYTHON) tests/integration/test_queue.py $(CLI) $(KIOSK)" \
-	    $(foreach t,$(GATEWAY_TARGETS),$(call gateway_tests,$(t)))
+	    $(foreach t,$(GATEWAY_TARGETS),$(call gateway_tests,$(t))) \
+	    $(CHECK_TESTS)
 else
 # make check TARGET=<gateway>: that target's suite alone.
 check: deps-cross
@@ -303,5 +311,7 @@ $(SIZE_DIR)/host/%.o: src/%.c
 
 clean:
 	rm -rf build
+
+include $(sort $(wildcard port/*/rules.mk boards/*/rules.mk))
 
 -include $(LIB_OBJ:.o=.d) $(POSIX_OBJ:.o=.d) $(MEM_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
