@@ -31,8 +31,9 @@ RUN      :=
 GATEWAY_TARGETS :=
 include $(sort $(wildcard boards/linux-gateway/*.mk))
 
-# Ports and firmware boards bring their own rules in port/<port>/rules.mk and
-# boards/<board>/rules.mk (read at the end of this file, after the variables
+# Ports, firmware boards and test kinds bring their own rules in
+# port/<port>/rules.mk, boards/<board>/rules.mk and tests/<kind>/rules.mk
+# (read at the end of this file, after the variables
 # they use). Each adds to these: what `make check` builds first, and the
 # test commands it runs (each prints "N passed, N failed").
 CHECK_BUILD :=
@@ -312,6 +313,6 @@ $(SIZE_DIR)/host/%.o: src/%.c
 clean:
 	rm -rf build
 
-include $(sort $(wildcard port/*/rules.mk boards/*/rules.mk))
+include $(sort $(wildcard port/*/rules.mk boards/*/rules.mk tests/*/rules.mk))
 
 -include $(LIB_OBJ:.o=.d) $(POSIX_OBJ:.o=.d) $(MEM_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
