@@ -73,7 +73,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
 .PHONY: all lib test check demo deps deps-cross deps-m4 sources clean unit-tests integration-tests clang-build fleet-sim \
-	gateway-check
+	gateway-check sanitize-build
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
@@ -161,6 +161,23 @@ test: deps
 clang-build:
 	@$(MAKE) --no-print-directory TARGET=host-clang CC=clang OPT="-O2 -gdwarf-4" all unit-tests >/dev/null
 
+# Every host test again, built with ASan+UBSan (clang; UB aborts), and the
+# integration suites once more under each checker: their programs are
+# wrapped (tools/wrap_build.sh) so findings land in per-process logs that
+# tools/check_logs.sh reads afterwards.
+SAN_OPT := -O1 -g -gdwarf-4 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-asan/tests/%)
+sanitize-build:
+	@$(MAKE) --no-print-directory TARGET=host-asan CC=clang OPT="$(SAN_OPT)" all unit-tests >/dev/null
+	@sh tools/wrap_build.sh sanitizers build/host-asan build/host-asan-run
+	@sh tools/wrap_build.sh valgrind build/host-clang build/host-valgrind
+
+# The integration suites of one build directory $(1).
+integration_tests = "$(PYTHON) tests/integration/test_cli_upload.py $(1)/bin/crto" \
+	"$(PYTHON) tests/integration/test_cli_api.py $(1)/bin/crto" \
+	"$(PYTHON) tests/integration/test_api_lib.py $(1)" \
+	"$(PYTHON) tests/integration/test_queue.py $(1)/bin/crto $(1)/bin/kiosk"
+
 # The test commands of one gateway target $(1): the cross build (one check,
 # so a failed build still lets everything else run and report), every unit
 # test under its emulator, then the end-to-end upload of the emulated crto to
@@ -178,16 +195,18 @@ ifeq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
 check: deps-cross
 	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM) $(CHECK_BUILD)
 	@$(MAKE) --no-print-directory clang-build
-	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) \
+	@$(MAKE) --no-print-directory sanitize-build
+	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) $(SAN_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(FLEET_SIM)" "$(FLEET_SIM) --tz-min 1 --tz-max 1" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \
 	    "$(PYTHON) tests/conformance/selftest_validate.py" \
-	    "$(PYTHON) tests/integration/test_cli_upload.py $(CLI)" \
-	    "$(PYTHON) tests/integration/test_cli_api.py $(CLI)" \
-	    "$(PYTHON) tests/integration/test_api_lib.py $(BUILD)" \
-	    "$(PYTHON) tests/integration/test_queue.py $(CLI) $(KIOSK)" \
+	    $(call integration_tests,$(BUILD)) \
+	    $(call integration_tests,build/host-asan-run) \
+	    "sh tools/check_logs.sh sanitizers build/host-asan-run/logs" \
+	    $(call integration_tests,build/host-valgrind) \
+	    "sh tools/check_logs.sh valgrind build/host-valgrind/logs" \
 	    $(foreach t,$(GATEWAY_TARGETS),$(call gateway_tests,$(t))) \
 	    $(CHECK_TESTS)
 else
