@@ -328,6 +328,70 @@ static void test_failure_reports_chunks_already_delivered(void)
     crto_client_deinit(&client);
 }
 
+/* Everything the client logs at its most verbose, one line after another. */
+static char log_text[8192];
+static size_t log_len;
+static unsigned log_lines;
+
+static void capture_log(void *ctx, crto_log_level_t level, const char *line)
+{
+    int n;
+    (void)ctx;
+    n = snprintf(log_text + log_len, sizeof log_text - log_len, "%d %s\n", (int)level, line);
+    if (n > 0 && (size_t)n < sizeof log_text - log_len) {
+        log_len += (size_t)n;
+    }
+    log_lines++;
+}
+
+static void test_debug_log_holds_no_secret_token_or_identifier(void)
+{
+    /* sha256("test@example.com"), as sent in the body */
+    static const char hash[] = "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
+    crto_client_config_t cfg = crto_client_config_default();
+    crto_lines_source_t lines;
+    crto_upload_summary_t sum;
+    crto_upload_t job;
+    const char *token;
+
+    memset(sent, 0, sizeof sent);
+    memset(&seen, 0, sizeof seen);
+    log_len = 0;
+    log_lines = 0;
+    log_text[0] = '\0';
+    crto_mem_init(&mem, &port, sent, sizeof sent - 1);
+    port.log = capture_log;
+    cfg.base_url = "http://127.0.0.1:9000";
+    cfg.client_id = "kiosk-7";
+    cfg.client_secret = "s3cr3t-Value";
+    cfg.log_level = CRTO_LOG_DEBUG;
+    CHECK_EQ_INT(crto_client_init(&client, &port, &cfg), CRTO_OK);
+    token = ok_response("{\"access_token\":\"tOkEn-Z9q\",\"token_type\":\"Bearer\",\"expires_in\":900}");
+    crto_mem_add(&mem, token, strlen(token));
+    then("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"); /* a retry is logged too */
+    then(MS_OK(2, 0));
+    then(MS_OK(1, 1));
+    job = job_over(&lines, "Test@Example.com\n+33 6 12 34 56 78\nnot-an-email\nzed@example.org\nAnn@Example.net");
+    job.chunk_size = 2;
+    CHECK_EQ_INT(crto_contact_list_upload(&client, &job, &sum), CRTO_OK);
+    CHECK_EQ_INT(sum.chunks, 2);
+    /* the upload did happen with the hash in the body, and the log said things */
+    CHECK(strstr((char *)sent, hash) != NULL);
+    CHECK(strstr((char *)sent, "Authorization: Bearer tOkEn-Z9q\r\n") != NULL);
+    CHECK(log_lines >= 4);
+    CHECK(strstr(log_text, "retry") != NULL);
+    /* and none of it is a secret or a person */
+    CHECK(strstr(log_text, "s3cr3t-Value") == NULL);
+    CHECK(strstr(log_text, "tOkEn-Z9q") == NULL);
+    CHECK(strstr(log_text, "Bearer") == NULL);
+    CHECK(strstr(log_text, "Authorization") == NULL);
+    CHECK(strstr(log_text, "xample") == NULL);  /* no e-mail, either case */
+    CHECK(strstr(log_text, "12 34") == NULL);   /* no phone */
+    CHECK(strstr(log_text, "not-an-email") == NULL); /* a rejected line is not echoed */
+    CHECK(strstr(log_text, "973dfe46") == NULL);     /* nor its hash */
+    crto_client_deinit(&client);
+}
+
 int main(void)
 {
     RUN(test_emails_are_hashed_and_chunked);
@@ -339,5 +403,6 @@ int main(void)
     RUN(test_no_hash_sends_normalised_text_escaped);
     RUN(test_retail_media_envelope_and_flat_answer);
     RUN(test_failure_reports_chunks_already_delivered);
+    RUN(test_debug_log_holds_no_secret_token_or_identifier);
     return crto_test_summary();
 }
