@@ -73,7 +73,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
 .PHONY: all lib test check demo deps deps-cross deps-m4 sources clean unit-tests integration-tests clang-build fleet-sim \
-	gateway-check sanitize-build
+	gateway-check sanitize-build format format-check
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
@@ -178,6 +178,17 @@ integration_tests = "$(PYTHON) tests/integration/test_cli_upload.py $(1)/bin/crt
 	"$(PYTHON) tests/integration/test_api_lib.py $(1)" \
 	"$(PYTHON) tests/integration/test_queue.py $(1)/bin/crto $(1)/bin/kiosk"
 
+# Source layout is .clang-format's (clang-format 14); `make format` applies
+# it, `make format-check` (in make check) fails on any difference.
+FORMAT_FILES = $(sort $(wildcard src/*.[ch] include/crto/*.h port/*/*.[ch]))
+format:
+	@clang-format -i $(FORMAT_FILES)
+format-check:
+	@if clang-format --dry-run --Werror $(FORMAT_FILES) 2>/tmp/crto-format.$$$$; then \
+	    echo "ok - format: $(words $(FORMAT_FILES)) files as .clang-format lays them out"; echo "1 passed, 0 failed"; \
+	else head -n 40 /tmp/crto-format.$$$$; echo "not ok - format: run make format"; echo "0 passed, 1 failed"; fi; \
+	rm -f /tmp/crto-format.$$$$
+
 # The test commands of one gateway target $(1): the cross build (one check,
 # so a failed build still lets everything else run and report), every unit
 # test under its emulator, then the end-to-end upload of the emulated crto to
@@ -198,6 +209,7 @@ check: deps-cross
 	@$(MAKE) --no-print-directory sanitize-build
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) $(SAN_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
+	    "$(MAKE) --no-print-directory format-check" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(FLEET_SIM)" "$(FLEET_SIM) --tz-min 1 --tz-max 1" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \

@@ -51,7 +51,8 @@ static crto_err_t check_node(const crto_algebra_node_t *nodes, uint16_t n, int i
         kids++;
     }
     if (node->op == CRTO_ALG_NOT && kids != 1) {
-        return crto_diag_set(diag, CRTO_ERR_ARG, "algebra node %d: \"not\" takes exactly one child (has %d)", idx, kids);
+        return crto_diag_set(diag, CRTO_ERR_ARG, "algebra node %d: \"not\" takes exactly one child (has %d)", idx,
+                             kids);
     }
     if (kids == 0) {
         return crto_diag_set(diag, CRTO_ERR_ARG, "algebra node %d: \"%s\" needs at least one child", idx,

@@ -21,11 +21,11 @@ typedef struct {
     void *body_arg;
     crto_data_fn on_data;
     void *data_arg;
-    crto_bulk_t *bulk;        /* problems and outcomes (may be NULL)    */
-    bool not_idempotent;      /* a create or delete: no resend once sent */
+    crto_bulk_t *bulk;   /* problems and outcomes (may be NULL)    */
+    bool not_idempotent; /* a create or delete: no resend once sent */
     /* filled: */
-    int64_t total_items;      /* meta.totalItems, -1 when absent        */
-    uint32_t data_count;      /* elements of data[] seen                */
+    int64_t total_items; /* meta.totalItems, -1 when absent        */
+    uint32_t data_count; /* elements of data[] seen                */
     crto_result_t result;
 } crto_api_call_t;
 
@@ -63,7 +63,7 @@ typedef struct {
     size_t item_size;
     size_t name_at;
     size_t scope_at;
-    const char *scope_key;  /* the attribute the scope comes back in */
+    const char *scope_key; /* the attribute the scope comes back in */
 } crto_bulk_ctx_t;
 
 /* One bulk call to "<prefix>/<version>" + rest (a rest ending in /create

@@ -47,8 +47,8 @@ static int32_t item_of(const char *instance)
 {
     int64_t v;
     size_t n = strlen(instance);
-    if (n <= 6 || memcmp(instance, "@data/", 6) != 0 || crto_parse_int64(instance + 6, n - 6, &v) != CRTO_OK ||
-        v < 0 || v > INT32_MAX) {
+    if (n <= 6 || memcmp(instance, "@data/", 6) != 0 || crto_parse_int64(instance + 6, n - 6, &v) != CRTO_OK || v < 0 ||
+        v > INT32_MAX) {
         return -1;
     }
     return (int32_t)v;

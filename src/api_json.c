@@ -87,14 +87,14 @@ bool crto_api_text(const crto_jdoc_t *doc, int obj, const char *key, char *out, 
     if (t == CRTO_JSON_NONE || crto_jdoc_is_null(doc, t)) {
         return false;
     }
-    if (crto_jdoc_type(doc, t) == CRTO_JTYPE_STRING &&
-        crto_jdoc_str(doc, t, out, cap, NULL, NULL) == CRTO_OK) {
+    if (crto_jdoc_type(doc, t) == CRTO_JTYPE_STRING && crto_jdoc_str(doc, t, out, cap, NULL, NULL) == CRTO_OK) {
         return false;
     }
     /* a number where a string was expected, or text too long to unescape
      * here: keep what was sent, cut to fit */
     raw = crto_jdoc_text(doc, t, &len);
-    if (raw == NULL || (crto_jdoc_type(doc, t) != CRTO_JTYPE_STRING && crto_jdoc_type(doc, t) != CRTO_JTYPE_PRIMITIVE)) {
+    if (raw == NULL ||
+        (crto_jdoc_type(doc, t) != CRTO_JTYPE_STRING && crto_jdoc_type(doc, t) != CRTO_JTYPE_PRIMITIVE)) {
         out[0] = '\0';
         return false;
     }

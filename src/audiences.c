@@ -17,7 +17,8 @@ static crto_err_t create_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_ms_audience_create_t *a = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"type\":\"Audience\",\"attributes\":{" : "{\"type\":\"Audience\",\"attributes\":{");
+        (void)crto_jw_lit(w, i > 0 ? ",{\"type\":\"Audience\",\"attributes\":{"
+                                   : "{\"type\":\"Audience\",\"attributes\":{");
         crto_jw_kstr(w, &first, "advertiserId", a->advertiser_id);
         crto_jw_kstr(w, &first, "name", a->name);
         if (a->description != NULL) {
@@ -65,8 +66,11 @@ crto_err_t crto_ms_audiences_create(crto_client_t *c, const crto_ms_audience_cre
                                     crto_bulk_t *bulk)
 {
     /* created audiences come back by name */
-    crto_bulk_ctx_t b = {
-        .items = items, .n = n, .bulk = bulk, .item_size = sizeof *items, .name_at = offsetof(crto_ms_audience_create_t, name)};
+    crto_bulk_ctx_t b = { .items = items,
+                          .n = n,
+                          .bulk = bulk,
+                          .item_size = sizeof *items,
+                          .name_at = offsetof(crto_ms_audience_create_t, name) };
     uint32_t i;
     crto_err_t e = n == 0 || items == NULL ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "no audience to create") : CRTO_OK;
     for (i = 0; e == CRTO_OK && i < n; i++) {
@@ -86,11 +90,12 @@ crto_err_t crto_ms_audiences_update(crto_client_t *c, const crto_ms_audience_upd
                                     crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = items, .n = n, .bulk = bulk, .ids = ids };
     uint32_t i;
-    crto_err_t e = n == 0 || items == NULL || n > 64
-                       ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "update 1 to 64 audiences per call (got %u)", (unsigned)n)
-                       : CRTO_OK;
+    crto_err_t e =
+        n == 0 || items == NULL || n > 64
+            ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "update 1 to 64 audiences per call (got %u)", (unsigned)n)
+            : CRTO_OK;
     for (i = 0; e == CRTO_OK && i < n; i++) {
         e = crto_api_check_id(c, "audience id", items[i].id);
         if (e == CRTO_OK && items[i].algebra != NULL) {
@@ -106,16 +111,16 @@ crto_err_t crto_ms_audiences_update(crto_client_t *c, const crto_ms_audience_upd
 
 crto_err_t crto_ms_audiences_delete(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = NULL, .n = n, .bulk = bulk, .ids = ids };
     crto_err_t e = crto_api_check_ids(c, "audience id", ids, n);
-    return e != CRTO_OK ? e
-                        : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/delete", ids_body,
-                                        crto_api_on_by_id, &b);
+    return e != CRTO_OK
+               ? e
+               : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/delete", ids_body, crto_api_on_by_id, &b);
 }
 
 crto_err_t crto_ms_audiences_compute_sizes(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = NULL, .n = n, .bulk = bulk, .ids = ids };
     crto_err_t e = crto_api_check_ids(c, "audience id", ids, n);
     return e != CRTO_OK ? e
                         : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/compute-sizes", ids_body,
@@ -196,15 +201,15 @@ static crto_err_t check_lists(crto_client_t *c, const crto_strings_t *const *lis
 crto_err_t crto_ms_audiences_search(crto_client_t *c, const crto_ms_audience_filter_t *filter, crto_page_t *page,
                                     crto_audience_fn on_audience, void *arg, crto_bulk_t *bulk)
 {
-    search_ctx_t s = {filter, false, on_audience, arg, false};
+    search_ctx_t s = { filter, false, on_audience, arg, false };
     char path[CRTO_PATH_MAX];
     crto_err_t e = on_audience == NULL || page == NULL
                        ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "search needs a page and a callback")
                        : CRTO_OK;
     if (e == CRTO_OK && filter != NULL) {
-        const crto_strings_t *lists[] = {&filter->audience_ids, &filter->advertiser_ids, &filter->ad_set_ids,
-                                         &filter->segment_ids};
-        static const char *const names[] = {"audience id", "advertiser id", "ad set id", "segment id"};
+        const crto_strings_t *lists[] = { &filter->audience_ids, &filter->advertiser_ids, &filter->ad_set_ids,
+                                          &filter->segment_ids };
+        static const char *const names[] = { "audience id", "advertiser id", "ad set id", "segment id" };
         e = check_lists(c, lists, names, 4);
     }
     if (e == CRTO_OK) {
@@ -216,14 +221,14 @@ crto_err_t crto_ms_audiences_search(crto_client_t *c, const crto_ms_audience_fil
 crto_err_t crto_rm_audiences_search(crto_client_t *c, const char *account_id, const crto_rm_audience_filter_t *filter,
                                     crto_page_t *page, crto_audience_fn on_audience, void *arg, crto_bulk_t *bulk)
 {
-    search_ctx_t s = {filter, true, on_audience, arg, false};
+    search_ctx_t s = { filter, true, on_audience, arg, false };
     char path[CRTO_PATH_MAX];
     crto_err_t e = on_audience == NULL || page == NULL
                        ? crto_diag_set(&c->diag, CRTO_ERR_ARG, "search needs a page and a callback")
                        : crto_api_check_id(c, "account id", account_id);
     if (e == CRTO_OK && filter != NULL) {
-        const crto_strings_t *lists[] = {&filter->audience_ids, &filter->segment_ids, &filter->retailer_ids};
-        static const char *const names[] = {"audience id", "segment id", "retailer id"};
+        const crto_strings_t *lists[] = { &filter->audience_ids, &filter->segment_ids, &filter->retailer_ids };
+        static const char *const names[] = { "audience id", "segment id", "retailer id" };
         e = check_lists(c, lists, names, 3);
     }
     if (e == CRTO_OK) {
@@ -261,7 +266,7 @@ static crto_err_t on_size(void *arg, crto_jdoc_t *doc, int32_t index)
 crto_err_t crto_ms_audiences_estimate_size(crto_client_t *c, const char *advertiser_id,
                                            const crto_algebra_node_t *algebra, uint16_t n_nodes, int64_t *size)
 {
-    estimate_t est = {advertiser_id, algebra, n_nodes};
+    estimate_t est = { advertiser_id, algebra, n_nodes };
     char path[CRTO_PATH_MAX];
     crto_api_call_t call;
     crto_err_t e = crto_api_check_id(c, "advertiser id", advertiser_id);

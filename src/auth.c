@@ -17,7 +17,7 @@ static crto_err_t form_value(crto_jw_t *w, const char *s)
             ch == '.' || ch == '_' || ch == '~') {
             (void)crto_jw_raw(w, (const char *)&ch, 1);
         } else {
-            char esc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+            char esc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
             (void)crto_jw_raw(w, esc, 3);
         }
     }
@@ -139,13 +139,13 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
             if (!crto_retry_status(status) || failures >= c->cfg.retry_attempts) {
                 /* 400/401 mean the credentials are wrong: never loop on them. */
                 c->diag.http_status = status;
-                return crto_diag_set(&c->diag, status == 400 || status == 401 || status == 403 ? CRTO_ERR_AUTH
-                                                                                                : crto_status_error(status),
+                return crto_diag_set(&c->diag,
+                                     status == 400 || status == 401 || status == 403 ? CRTO_ERR_AUTH
+                                                                                     : crto_status_error(status),
                                      "token request refused: HTTP %d%s%s%s%s", status, r->problem_code[0] ? " " : "",
                                      r->problem_code, r->problem_detail[0] ? " - " : "", r->problem_detail);
             }
-        } else if (!(e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED ||
-                     e == CRTO_ERR_RESET) ||
+        } else if (!(e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED || e == CRTO_ERR_RESET) ||
                    failures >= c->cfg.retry_attempts) {
             return e;
         }
@@ -155,8 +155,8 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
         }
         failures++;
         c->stats.retries++;
-        crto_client_sleep(c, crto_retry_delay_ms(failures, e == CRTO_OK ? r->http.status : 0, &r->http, -1,
-                                                 crto_client_rand(c)));
+        crto_client_sleep(
+            c, crto_retry_delay_ms(failures, e == CRTO_OK ? r->http.status : 0, &r->http, -1, crto_client_rand(c)));
     }
 }
 

@@ -90,8 +90,7 @@ static crto_err_t copy_secret(crto_client_t *c, char *dst, size_t cap, const cha
     }
     if (n >= cap) {
         c->diag.need = n + 1;
-        return crto_diag_set(&c->diag, CRTO_ERR_TOO_LARGE, "%s is %zu bytes; the buffer holds %zu", what, n,
-                             cap - 1);
+        return crto_diag_set(&c->diag, CRTO_ERR_TOO_LARGE, "%s is %zu bytes; the buffer holds %zu", what, n, cap - 1);
     }
     memcpy(dst, src, n + 1);
     return CRTO_OK;
@@ -250,8 +249,8 @@ typedef struct {
     crto_client_t *c;
     const crto_exchange_t *x;
     crto_result_t *r;
-    bool routed;    /* route_body ran                          */
-    bool split;     /* the body goes through the JSON splitter */
+    bool routed; /* route_body ran                          */
+    bool split;  /* the body goes through the JSON splitter */
     bool fed;
 } response_ctx_t;
 
@@ -502,8 +501,7 @@ static bool network_error(crto_err_t e)
 /* Wait before retry `attempt` as the policy says, unless that would take
  * the call past its retry time budget or the port cannot sleep at all (then
  * the caller gives up now rather than hammer the API). */
-static bool may_wait(crto_client_t *c, uint32_t attempt, int status, const crto_http_response_t *resp,
-                     uint64_t *waited)
+static bool may_wait(crto_client_t *c, uint32_t attempt, int status, const crto_http_response_t *resp, uint64_t *waited)
 {
     int64_t utc = -1;
     uint32_t wait;
@@ -585,8 +583,8 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
             if (e != CRTO_OK) {
                 c->diag.http_status = status;
                 return crto_diag_set(&c->diag, e, "HTTP %d from %s %s%s%s%s%s", status, x.method, x.path,
-                                     r->problem_code[0] ? ": " : "", r->problem_code,
-                                     r->problem_detail[0] ? " - " : "", r->problem_detail);
+                                     r->problem_code[0] ? ": " : "", r->problem_code, r->problem_detail[0] ? " - " : "",
+                                     r->problem_detail);
             }
             return CRTO_OK;
         }

@@ -51,8 +51,7 @@ crto_err_t crto_conn_open(crto_client_t *c, const crto_endpoint_t *ep, uint64_t 
     }
     e = c->port.connect(c->port.ctx, ep->host, ep->port, timeout);
     if (e != CRTO_OK) {
-        return crto_diag_set(&c->diag, e, "cannot connect to %s:%u: %s", ep->host, (unsigned)ep->port,
-                             crto_err_str(e));
+        return crto_diag_set(&c->diag, e, "cannot connect to %s:%u: %s", ep->host, (unsigned)ep->port, crto_err_str(e));
     }
     c->stats.connections++;
     if (ep->tls) {

@@ -20,9 +20,9 @@ typedef struct {
     crto_upload_summary_t *sum;
     crto_source_pos_t start;
     crto_source_pos_t end;
-    uint32_t n;            /* identifiers in the chunk       */
+    uint32_t n; /* identifiers in the chunk       */
     uint32_t chunk_size;
-    uint64_t ids_len;      /* JSON bytes of the identifiers  */
+    uint64_t ids_len; /* JSON bytes of the identifiers  */
     crto_chunk_result_t res;
 } chunk_ctx_t;
 
@@ -151,8 +151,7 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
         }
         /* item = [','] '"' identifier '"' when it needs no escaping */
         if (crto_identifier_normalise_with(job->rules, job->type, text, len, hashing(job), item + 2, sizeof item - 3,
-                                           &out_len, NULL) !=
-            CRTO_OK) {
+                                           &out_len, NULL) != CRTO_OK) {
             continue; /* rejected in the sizing pass already */
         }
         if (i > 0) {

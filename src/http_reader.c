@@ -13,11 +13,11 @@
 enum {
     ST_STATUS = 0,
     ST_HEADERS,
-    ST_BODY_LENGTH,   /* Content-Length body                        */
-    ST_BODY_CLOSE,    /* body delimited by the connection's close    */
+    ST_BODY_LENGTH, /* Content-Length body                        */
+    ST_BODY_CLOSE,  /* body delimited by the connection's close    */
     ST_CHUNK_SIZE,
     ST_CHUNK_DATA,
-    ST_CHUNK_CRLF,    /* the CRLF after a chunk's data               */
+    ST_CHUNK_CRLF, /* the CRLF after a chunk's data               */
     ST_TRAILERS,
     ST_DONE
 };
@@ -75,8 +75,7 @@ static crto_err_t parse_status(crto_http_reader_t *r, const char *line, size_t l
 {
     int64_t code;
     if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || (line[7] != '0' && line[7] != '1') || line[8] != ' ' ||
-        crto_parse_int64(line + 9, 3, &code) != CRTO_OK || (len > 12 && line[12] != ' ') || code < 100 ||
-        code > 599) {
+        crto_parse_int64(line + 9, 3, &code) != CRTO_OK || (len > 12 && line[12] != ' ') || code < 100 || code > 599) {
         return crto_diag_set(r->diag, CRTO_ERR_FRAMING, "malformed HTTP status line (not \"HTTP/1.x NNN ...\")");
     }
     r->resp->status = (int)code;
@@ -277,8 +276,8 @@ static crto_err_t on_line(crto_http_reader_t *r, const char *line, size_t len)
     }
 }
 
-void crto_http_reader_init(crto_http_reader_t *r, crto_http_response_t *resp, uint64_t body_cap,
-                           bool head_request, crto_diag_t *diag)
+void crto_http_reader_init(crto_http_reader_t *r, crto_http_response_t *resp, uint64_t body_cap, bool head_request,
+                           crto_diag_t *diag)
 {
     memset(r, 0, sizeof *r);
     reset_response(resp);
@@ -343,8 +342,7 @@ crto_err_t crto_http_reader_eof(crto_http_reader_t *r)
     case ST_HEADERS:
         return crto_diag_set(r->diag, CRTO_ERR_CLOSED, "connection closed inside the response headers");
     case ST_BODY_LENGTH:
-        return crto_diag_set(r->diag, CRTO_ERR_CLOSED,
-                             "connection closed with %llu of %lld body bytes missing",
+        return crto_diag_set(r->diag, CRTO_ERR_CLOSED, "connection closed with %llu of %lld body bytes missing",
                              (unsigned long long)r->remaining, (long long)r->resp->content_length);
     default:
         return crto_diag_set(r->diag, CRTO_ERR_CLOSED, "connection closed inside a chunked body (truncated)");

@@ -15,9 +15,9 @@ static bool has_crlf(const char *s)
     return s != NULL && strpbrk(s, "\r\n") != NULL;
 }
 
-crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *method, const char *host,
-                                uint16_t port, bool tls, const char *path, const char *bearer,
-                                const char *content_type, int64_t content_length, crto_diag_t *diag)
+crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *method, const char *host, uint16_t port,
+                                bool tls, const char *path, const char *bearer, const char *content_type,
+                                int64_t content_length, crto_diag_t *diag)
 {
     char port_txt[8] = "";
     char length_txt[48] = "";
@@ -43,9 +43,9 @@ crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *
                  "%s%s%s"
                  "%s"
                  "\r\n",
-                 method, path, v6 ? "[" : "", host, v6 ? "]" : "", port_txt, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
-                 bearer ? "\r\n" : "", content_type ? "Content-Type: " : "", content_type ? content_type : "",
-                 content_type ? "\r\n" : "", length_txt);
+                 method, path, v6 ? "[" : "", host, v6 ? "]" : "", port_txt, bearer ? "Authorization: Bearer " : "",
+                 bearer ? bearer : "", bearer ? "\r\n" : "", content_type ? "Content-Type: " : "",
+                 content_type ? content_type : "", content_type ? "\r\n" : "", length_txt);
     if (n < 0) {
         return crto_diag_set(diag, CRTO_ERR_ARG, "request head could not be formatted");
     }
@@ -53,8 +53,8 @@ crto_err_t crto_http_write_head(char *buf, size_t cap, size_t *len, const char *
         if (diag != NULL) {
             diag->need = (size_t)n + 1;
         }
-        return crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "request head needs %d bytes; CRTO_HTTP_TX_WINDOW is %zu",
-                             n + 1, cap);
+        return crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "request head needs %d bytes; CRTO_HTTP_TX_WINDOW is %zu", n + 1,
+                             cap);
     }
     *len = (size_t)n;
     return CRTO_OK;

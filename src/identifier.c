@@ -17,13 +17,13 @@ static const struct {
     const char *ms;
     const char *rm;
 } k_type_names[CRTO_ID__COUNT] = {
-    [CRTO_ID_EMAIL] = {"email", "Email"},
-    [CRTO_ID_MADID] = {"madid", NULL},
-    [CRTO_ID_IDENTITY_LINK] = {"identityLink", "IdentityLink"},
-    [CRTO_ID_GUM] = {"gum", "Gum"},
-    [CRTO_ID_PHONE] = {"phoneNumber", "PhoneNumber"},
-    [CRTO_ID_CUSTOMER_ID] = {NULL, "CustomerId"},
-    [CRTO_ID_USER_IDENTIFIER] = {NULL, "UserIdentifier"},
+    [CRTO_ID_EMAIL] = { "email", "Email" },
+    [CRTO_ID_MADID] = { "madid", NULL },
+    [CRTO_ID_IDENTITY_LINK] = { "identityLink", "IdentityLink" },
+    [CRTO_ID_GUM] = { "gum", "Gum" },
+    [CRTO_ID_PHONE] = { "phoneNumber", "PhoneNumber" },
+    [CRTO_ID_CUSTOMER_ID] = { NULL, "CustomerId" },
+    [CRTO_ID_USER_IDENTIFIER] = { NULL, "UserIdentifier" },
 };
 
 const char *crto_id_type_name(crto_product_t product, crto_id_type_t type)
@@ -275,8 +275,8 @@ static crto_err_t norm_madid(const char *s, size_t n, char *norm, size_t *nlen, 
 }
 
 /* Everything both entry points share: trim, check, normalise into norm. */
-static crto_err_t normalise(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in, size_t len,
-                            char *norm, size_t *nlen, bool *prehashed, crto_diag_t *diag)
+static crto_err_t normalise(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in, size_t len, char *norm,
+                            size_t *nlen, bool *prehashed, crto_diag_t *diag)
 {
     const char *start = in;
     crto_err_t e;
@@ -331,8 +331,8 @@ static crto_err_t normalise(const crto_norm_rules_t *rules, crto_id_type_t type,
     }
 }
 
-crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out,
-                                     size_t cap, size_t *out_len, crto_diag_t *diag)
+crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out, size_t cap,
+                                     size_t *out_len, crto_diag_t *diag)
 {
     return crto_identifier_normalise_with(NULL, type, in, len, hash, out, cap, out_len, diag);
 }
@@ -378,8 +378,8 @@ crto_err_t crto_identifier_check(crto_id_type_t type, const char *in, size_t len
     return crto_identifier_check_with(NULL, type, in, len, hash, json_len, diag);
 }
 
-crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
-                                      size_t len, bool hash, size_t *json_len, crto_diag_t *diag)
+crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in, size_t len,
+                                      bool hash, size_t *json_len, crto_diag_t *diag)
 {
     char norm[CRTO_IDENTIFIER_MAX + 8];
     size_t nlen = 0;

@@ -12,8 +12,8 @@
 #define MAGIC 0xC7u
 #define KIND_ITEM 1u
 #define KIND_ACK 2u
-#define HEAD 4u  /* magic, kind, length (u16) */
-#define TAIL 4u  /* CRC-32 */
+#define HEAD 4u /* magic, kind, length (u16) */
+#define TAIL 4u /* CRC-32 */
 #define FORM_DIGEST 0u
 #define FORM_TEXT 1u
 #define PAYLOAD_MAX (8u + CRTO_ID_MAX + 4u + 1u + CRTO_JOURNAL_TEXT_MAX)
@@ -158,8 +158,8 @@ static bool read_record(crto_journal_t *j, uint64_t off, record_t *r, uint64_t *
         r->time = get32(p + k + 1);
         r->data_len = p[k + 5];
         k += 6;
-        if (k + r->data_len != plen || r->data_len > sizeof r->data ||
-            (r->form == FORM_DIGEST && r->data_len != 32) || r->form > FORM_TEXT) {
+        if (k + r->data_len != plen || r->data_len > sizeof r->data || (r->form == FORM_DIGEST && r->data_len != 32) ||
+            r->form > FORM_TEXT) {
             return false;
         }
         memcpy(r->data, p + k, r->data_len);
@@ -209,7 +209,8 @@ static crto_journal_group_t *group_of(crto_journal_t *j, const record_t *r, bool
     uint32_t i;
     for (i = 0; i < j->n_groups; i++) {
         crto_journal_group_t *g = &j->groups[i];
-        if (g->product == r->product && g->op == r->op && g->type == r->type && strcmp(g->segment_id, r->segment) == 0) {
+        if (g->product == r->product && g->op == r->op && g->type == r->type &&
+            strcmp(g->segment_id, r->segment) == 0) {
             return g;
         }
     }
@@ -374,8 +375,9 @@ crto_err_t crto_journal_add(crto_journal_t *j, crto_product_t product, const cha
     }
     if (product == CRTO_PRODUCT_MS && type == CRTO_ID_GUM) {
         /* a gum upload needs its caller id, which an ITEM does not carry */
-        return crto_diag_set(&j->diag, CRTO_ERR_ARG,
-                             "gum identifiers cannot be queued (no gum caller id in the journal): upload them directly");
+        return crto_diag_set(
+            &j->diag, CRTO_ERR_ARG,
+            "gum identifiers cannot be queued (no gum caller id in the journal): upload them directly");
     }
     /* always hashed here: the journal never holds an e-mail or phone number in clear */
     e = crto_identifier_normalise_with(&j->rules, type, text, len, true, norm, sizeof norm, &nlen, &j->diag);
@@ -483,9 +485,9 @@ crto_err_t crto_journal_verify(crto_journal_t *j, uint64_t *records)
 typedef struct {
     crto_journal_t *j;
     const crto_journal_group_t *g;
-    uint64_t pos;           /* next record to read                       */
-    uint32_t line;          /* ordinal of the last item handed over      */
-    uint64_t last_end;      /* end of the last item handed over          */
+    uint64_t pos;      /* next record to read                       */
+    uint32_t line;     /* ordinal of the last item handed over      */
+    uint64_t last_end; /* end of the last item handed over          */
     char text[CRTO_JOURNAL_TEXT_MAX + 1];
     crto_err_t ack_err;
 } group_source_t;

@@ -31,10 +31,8 @@
  * include jsmn.h; it is only ever accessed as jsmntok_t. */
 _Static_assert(sizeof(jsmntok_t) * CRTO_JSON_TOKENS <= sizeof(((crto_jdoc_t *)0)->tokmem),
                "crto_jdoc_t.tokmem cannot hold CRTO_JSON_TOKENS jsmn tokens");
-_Static_assert(_Alignof(jsmntok_t) <= _Alignof(int32_t),
-               "crto_jdoc_t.tokmem is not aligned enough for jsmntok_t");
-_Static_assert(CRTO_JSON_TOKENS > 0 && CRTO_JSON_TOKENS <= INT_MAX / 2,
-               "CRTO_JSON_TOKENS out of range");
+_Static_assert(_Alignof(jsmntok_t) <= _Alignof(int32_t), "crto_jdoc_t.tokmem is not aligned enough for jsmntok_t");
+_Static_assert(CRTO_JSON_TOKENS > 0 && CRTO_JSON_TOKENS <= INT_MAX / 2, "CRTO_JSON_TOKENS out of range");
 
 static jsmntok_t *jd_toks(crto_jdoc_t *doc)
 {
@@ -204,8 +202,7 @@ static const char *jd_shape_problem(const jsmntok_t *tk, const jsmntok_t *t, con
 
 /* One pass over the n tokens jsmn produced. `cur` is the first byte not yet
  * accounted for; `top` the innermost token whose children may still come. */
-static crto_err_t jd_validate(const crto_jdoc_t *doc, const jsmntok_t *tk, int n,
-                              crto_diag_t *diag)
+static crto_err_t jd_validate(const crto_jdoc_t *doc, const jsmntok_t *tk, int n, crto_diag_t *diag)
 {
     const char *js = doc->js;
     size_t cur = 0;
@@ -246,15 +243,13 @@ static crto_err_t jd_validate(const crto_jdoc_t *doc, const jsmntok_t *tk, int n
         if (!jd_gap_ok(js, cur, jd_outer_start(t), sep)) {
             return jd_bad(diag, cur, sep == ':' ? "expected ':'" : "expected ',' or a closing bracket");
         }
-        if (t->type == JSMN_PRIMITIVE &&
-            !jd_primitive_ok(js + t->start, (size_t)(t->end - t->start))) {
+        if (t->type == JSMN_PRIMITIVE && !jd_primitive_ok(js + t->start, (size_t)(t->end - t->start))) {
             return jd_bad(diag, (size_t)t->start, "not a number, true, false or null");
         }
         if (t->type == JSMN_STRING && !jd_string_ok(js + t->start, (size_t)(t->end - t->start))) {
             return jd_bad(diag, (size_t)t->start, "control character in a string");
         }
-        cur = (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) ? (size_t)t->start + 1u
-                                                                 : jd_outer_end(t);
+        cur = (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) ? (size_t)t->start + 1u : jd_outer_end(t);
         top = i;
     }
     while (top >= 0) {
@@ -306,11 +301,10 @@ static crto_err_t jd_too_many(const crto_jdoc_t *doc, crto_diag_t *diag)
     jsmn_init(&p);
     need = jsmn_parse(&p, doc->js, doc->len, NULL, 0);
     if (need < 0) {
-        return crto_diag_set(diag, CRTO_ERR_JSON, "malformed JSON (more than %d tokens)",
-                             CRTO_JSON_TOKENS);
+        return crto_diag_set(diag, CRTO_ERR_JSON, "malformed JSON (more than %d tokens)", CRTO_JSON_TOKENS);
     }
-    crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "JSON element needs %d tokens, CRTO_JSON_TOKENS is %d",
-                  need, CRTO_JSON_TOKENS);
+    crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "JSON element needs %d tokens, CRTO_JSON_TOKENS is %d", need,
+                  CRTO_JSON_TOKENS);
     if (diag != NULL) {
         diag->need = (size_t)need;
     }
@@ -547,8 +541,8 @@ static size_t jd_unescape(const char *s, size_t n, size_t *i, uint8_t u[4])
         p += 4;
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             uint32_t lo;
-            if (n - p < 6 || s[p] != '\\' || s[p + 1] != 'u' || !jd_hex4(s, n, p + 2, &lo) ||
-                lo < 0xDC00 || lo > 0xDFFF) {
+            if (n - p < 6 || s[p] != '\\' || s[p + 1] != 'u' || !jd_hex4(s, n, p + 2, &lo) || lo < 0xDC00 ||
+                lo > 0xDFFF) {
                 return 0;
             }
             p += 6;
@@ -575,8 +569,7 @@ static void jd_emit(char *out, size_t cap, size_t *len, const void *src, size_t 
     *len += n;
 }
 
-crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, size_t *out_len,
-                         crto_diag_t *diag)
+crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, size_t *out_len, crto_diag_t *diag)
 {
     const jsmntok_t *tok = jd_tok(doc, t);
     const char *s;
@@ -606,8 +599,7 @@ crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, s
                 if (out != NULL && cap > 0) {
                     out[0] = '\0';
                 }
-                return crto_diag_set(diag, CRTO_ERR_JSON,
-                                     "bad escape or lone surrogate in JSON string at byte %zu",
+                return crto_diag_set(diag, CRTO_ERR_JSON, "bad escape or lone surrogate in JSON string at byte %zu",
                                      (size_t)tok->start + i);
             }
             jd_emit(out, cap, &len, u, k);
@@ -617,8 +609,7 @@ crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, s
         if (out != NULL && cap > 0) {
             out[0] = '\0';
         }
-        crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "JSON string needs %zu bytes, the buffer has %zu",
-                      len + 1, cap);
+        crto_diag_set(diag, CRTO_ERR_TOO_LARGE, "JSON string needs %zu bytes, the buffer has %zu", len + 1, cap);
         if (diag != NULL) {
             diag->need = len + 1;
         }

@@ -21,8 +21,7 @@
 
 /* root '{' + member array '[' + an object element must fit, and depth is
  * kept in a uint8_t. */
-_Static_assert(CRTO_JSON_MAX_DEPTH >= 3 && CRTO_JSON_MAX_DEPTH <= 255,
-               "CRTO_JSON_MAX_DEPTH must be within 3..255");
+_Static_assert(CRTO_JSON_MAX_DEPTH >= 3 && CRTO_JSON_MAX_DEPTH <= 255, "CRTO_JSON_MAX_DEPTH must be within 3..255");
 
 enum {
     SP_ROOT,        /* before the opening '{'                         */
@@ -41,15 +40,14 @@ enum {
 };
 
 /* Byte classes, so the hot loops are a table lookup per byte. */
-#define CL_SCAN 1u  /* stops the element scan: " \ { } [ ]         */
-#define CL_PEND 2u  /* ends a primitive: whitespace , ] } and " { [ : */
-#define CL_WS 4u    /* JSON whitespace                             */
+#define CL_SCAN 1u /* stops the element scan: " \ { } [ ]         */
+#define CL_PEND 2u /* ends a primitive: whitespace , ] } and " { [ : */
+#define CL_WS 4u   /* JSON whitespace                             */
 
 static const uint8_t k_cls[256] = {
-    [' '] = CL_PEND | CL_WS, ['\t'] = CL_PEND | CL_WS, ['\n'] = CL_PEND | CL_WS,
-    ['\r'] = CL_PEND | CL_WS, [','] = CL_PEND,         [':'] = CL_PEND,
-    ['"'] = CL_SCAN | CL_PEND, ['\\'] = CL_SCAN,       ['{'] = CL_SCAN | CL_PEND,
-    ['}'] = CL_SCAN | CL_PEND, ['['] = CL_SCAN | CL_PEND, [']'] = CL_SCAN | CL_PEND,
+    [' '] = CL_PEND | CL_WS,   ['\t'] = CL_PEND | CL_WS,  ['\n'] = CL_PEND | CL_WS,  ['\r'] = CL_PEND | CL_WS,
+    [','] = CL_PEND,           [':'] = CL_PEND,           ['"'] = CL_SCAN | CL_PEND, ['\\'] = CL_SCAN,
+    ['{'] = CL_SCAN | CL_PEND, ['}'] = CL_SCAN | CL_PEND, ['['] = CL_SCAN | CL_PEND, [']'] = CL_SCAN | CL_PEND,
 };
 
 void crto_jsplit_init(crto_jsplit_t *s, crto_jsplit_fn on_element, void *arg, crto_diag_t *diag)
@@ -108,8 +106,8 @@ static crto_err_t sp_emit(crto_jsplit_t *s)
                           (int)s->key_len, s->key, s->index, s->el_len, sizeof s->win);
         } else {
             crto_diag_set(s->diag, CRTO_ERR_TOO_LARGE,
-                          "JSON element %.*s is %zu bytes; the window (CRTO_JSON_WINDOW) is %zu",
-                          (int)s->key_len, s->key, s->el_len, sizeof s->win);
+                          "JSON element %.*s is %zu bytes; the window (CRTO_JSON_WINDOW) is %zu", (int)s->key_len,
+                          s->key, s->el_len, sizeof s->win);
         }
         if (s->diag != NULL) {
             s->diag->need = s->el_len;
@@ -124,8 +122,8 @@ static crto_err_t sp_emit(crto_jsplit_t *s)
     if (s->in_array) {
         s->state = SP_ARR_NEXT;
         if (s->index == INT32_MAX) {
-            crto_diag_set(s->diag, CRTO_ERR_TOO_LARGE, "JSON array %.*s has too many elements",
-                          (int)s->key_len, s->key);
+            crto_diag_set(s->diag, CRTO_ERR_TOO_LARGE, "JSON array %.*s has too many elements", (int)s->key_len,
+                          s->key);
             return sp_fail(s, CRTO_ERR_TOO_LARGE);
         }
         s->index++;
@@ -420,8 +418,8 @@ crto_err_t crto_jsplit_finish(crto_jsplit_t *s)
         return s->err;
     }
     if (s->state != SP_END) {
-        crto_diag_set(s->diag, CRTO_ERR_JSON,
-                      "truncated JSON response: the object is not closed after %zu bytes", s->pos);
+        crto_diag_set(s->diag, CRTO_ERR_JSON, "truncated JSON response: the object is not closed after %zu bytes",
+                      s->pos);
         return sp_fail(s, CRTO_ERR_JSON);
     }
     return CRTO_OK;

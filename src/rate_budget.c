@@ -78,7 +78,7 @@ uint32_t crto_rate_budget_wait_ms(const crto_rate_budget_t *b, uint64_t now_ms)
         return UINT32_MAX; /* and adding to it could wrap */
     }
     if (credit < UNITS_PER_CALL) {
-        missing = (uint64_t)(UNITS_PER_CALL - credit); /* <= 2^61 + 60000 */
+        missing = (uint64_t)(UNITS_PER_CALL - credit);    /* <= 2^61 + 60000 */
         wait += (missing + b->per_min - 1u) / b->per_min; /* round up: never early */
     }
     return wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait;

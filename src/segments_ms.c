@@ -325,8 +325,11 @@ crto_err_t crto_ms_segments_create(crto_client_t *c, const crto_ms_segment_creat
                                    crto_bulk_t *bulk)
 {
     /* created segments come back by name */
-    crto_bulk_ctx_t b = {
-        .items = items, .n = n, .bulk = bulk, .item_size = sizeof *items, .name_at = offsetof(crto_ms_segment_create_t, name)};
+    crto_bulk_ctx_t b = { .items = items,
+                          .n = n,
+                          .bulk = bulk,
+                          .item_size = sizeof *items,
+                          .name_at = offsetof(crto_ms_segment_create_t, name) };
     uint32_t i;
     crto_err_t e;
     if (n == 0 || items == NULL) {
@@ -352,7 +355,7 @@ crto_err_t crto_ms_segments_update(crto_client_t *c, const crto_ms_segment_updat
                                    crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = items, .n = n, .bulk = bulk, .ids = ids };
     uint32_t i;
     if (n == 0 || items == NULL || n > 64) {
         return crto_diag_set(&c->diag, CRTO_ERR_ARG, "update 1 to 64 segments per call (got %u)", (unsigned)n);
@@ -369,23 +372,24 @@ crto_err_t crto_ms_segments_update(crto_client_t *c, const crto_ms_segment_updat
 
 crto_err_t crto_ms_segments_delete(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = NULL, .n = n, .bulk = bulk, .ids = ids };
     crto_err_t e = crto_api_check_ids(c, "segment id", ids, n);
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/delete", segment_ids_body, crto_api_on_by_id, &b);
+    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/delete", segment_ids_body,
+                         crto_api_on_by_id, &b);
 }
 
 crto_err_t crto_ms_segments_compute_sizes(crto_client_t *c, const char *const *ids, uint32_t n, crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = NULL, .n = n, .bulk = bulk, .ids = ids };
     crto_err_t e = crto_api_check_ids(c, "segment id", ids, n);
     if (e != CRTO_OK) {
         return e;
     }
-    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/compute-sizes", segment_ids_body, crto_api_on_by_id,
-                     &b);
+    return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/compute-sizes", segment_ids_body,
+                         crto_api_on_by_id, &b);
 }
 
 /* ------------------------------------------------------------ search */
@@ -412,15 +416,15 @@ crto_err_t crto_ms_segments_search(crto_client_t *c, const crto_ms_segment_filte
                                    crto_segment_fn on_segment, void *arg, crto_bulk_t *bulk)
 {
     char path[CRTO_PATH_MAX];
-    crto_segment_search_t s = {filter, on_segment, arg, false};
+    crto_segment_search_t s = { filter, on_segment, arg, false };
     crto_err_t e;
     if (on_segment == NULL || page == NULL) {
         return crto_diag_set(&c->diag, CRTO_ERR_ARG, "search needs a page and a callback");
     }
     if (filter != NULL) {
-        e = filter->advertiser_ids.n > 0 ? crto_api_check_ids(c, "advertiser id", filter->advertiser_ids.v,
-                                                               filter->advertiser_ids.n)
-                                         : CRTO_OK;
+        e = filter->advertiser_ids.n > 0
+                ? crto_api_check_ids(c, "advertiser id", filter->advertiser_ids.v, filter->advertiser_ids.n)
+                : CRTO_OK;
         if (e == CRTO_OK && filter->segment_ids.n > 0) {
             e = crto_api_check_ids(c, "segment id", filter->segment_ids.v, filter->segment_ids.n);
         }
@@ -514,7 +518,7 @@ static crto_err_t in_market(crto_client_t *c, const char *what, const char *adve
 {
     char path[CRTO_PATH_MAX];
     crto_api_call_t call;
-    in_market_ctx_t m = {on_item, arg, false};
+    in_market_ctx_t m = { on_item, arg, false };
     crto_err_t e = crto_api_check_id(c, "advertiser id", advertiser_id);
     if (e == CRTO_OK && !country_ok(country)) {
         e = crto_diag_set(&c->diag, CRTO_ERR_ARG, "country must be an ISO 3166 alpha-2 code such as FR");

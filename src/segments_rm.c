@@ -72,13 +72,13 @@ crto_err_t crto_rm_segments_create(crto_client_t *c, const char *account_id, con
                                    uint32_t n, crto_bulk_t *bulk)
 {
     /* created segments come back by name, unique per retailer */
-    crto_bulk_ctx_t b = {.items = items,
-                         .n = n,
-                         .bulk = bulk,
-                         .item_size = sizeof *items,
-                         .name_at = offsetof(crto_rm_segment_create_t, name),
-                         .scope_at = offsetof(crto_rm_segment_create_t, retailer_id),
-                         .scope_key = "retailerId"};
+    crto_bulk_ctx_t b = { .items = items,
+                          .n = n,
+                          .bulk = bulk,
+                          .item_size = sizeof *items,
+                          .name_at = offsetof(crto_rm_segment_create_t, name),
+                          .scope_at = offsetof(crto_rm_segment_create_t, retailer_id),
+                          .scope_key = "retailerId" };
     char rest[96];
     uint32_t i;
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/create");
@@ -108,7 +108,7 @@ crto_err_t crto_rm_segments_update(crto_client_t *c, const char *account_id, con
                                    uint32_t n, crto_bulk_t *bulk)
 {
     const char *ids[64];
-    crto_bulk_ctx_t b = {.items = items, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = items, .n = n, .bulk = bulk, .ids = ids };
     char rest[96];
     uint32_t i;
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "");
@@ -128,7 +128,7 @@ crto_err_t crto_rm_segments_update(crto_client_t *c, const char *account_id, con
 crto_err_t crto_rm_segments_delete(crto_client_t *c, const char *account_id, const char *const *ids, uint32_t n,
                                    crto_bulk_t *bulk)
 {
-    crto_bulk_ctx_t b = {.items = NULL, .n = n, .bulk = bulk, .ids = ids};
+    crto_bulk_ctx_t b = { .items = NULL, .n = n, .bulk = bulk, .ids = ids };
     char rest[96];
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/delete");
     if (e == CRTO_OK) {
@@ -161,7 +161,7 @@ static crto_err_t search_body(void *arg, crto_jw_t *w)
 crto_err_t crto_rm_segments_search(crto_client_t *c, const char *account_id, const crto_rm_segment_filter_t *filter,
                                    crto_page_t *page, crto_segment_fn on_segment, void *arg, crto_bulk_t *bulk)
 {
-    crto_segment_search_t s = {filter, on_segment, arg, false};
+    crto_segment_search_t s = { filter, on_segment, arg, false };
     char rest[96], path[CRTO_PATH_MAX];
     crto_err_t e = account_rest(c, rest, sizeof rest, account_id, "/search");
     if (e == CRTO_OK && (on_segment == NULL || page == NULL)) {

@@ -81,8 +81,7 @@ static crto_err_t map_mbedtls(int rc, const char *what, crto_diag_t *diag)
     return crto_diag_set(diag, CRTO_ERR_TLS, "TLS %s failed: %s (-0x%04x)", what, text, (unsigned)-rc);
 }
 
-crto_err_t crto_tls_init(crto_tls_t *tls, const crto_port_t *port, const char *ca_pem, size_t ca_len,
-                         crto_diag_t *diag)
+crto_err_t crto_tls_init(crto_tls_t *tls, const crto_port_t *port, const char *ca_pem, size_t ca_len, crto_diag_t *diag)
 {
     static const unsigned char pers[] = "crto";
     int rc;
@@ -147,8 +146,8 @@ crto_err_t crto_tls_handshake(crto_tls_t *tls, const char *host, uint64_t deadli
         return map_mbedtls(rc, "host name", diag);
     }
     tls->resumed = false;
-    offered = tls->have_session && strcmp(tls->host, host) == 0 &&
-              mbedtls_ssl_set_session(&tls->ssl, &tls->session) == 0;
+    offered =
+        tls->have_session && strcmp(tls->host, host) == 0 && mbedtls_ssl_set_session(&tls->ssl, &tls->session) == 0;
     tls->deadline_ms = deadline_ms;
     for (;;) {
         rc = mbedtls_ssl_handshake(&tls->ssl);

@@ -34,10 +34,10 @@ typedef enum { CRTO_ALG_SEGMENT = 0, CRTO_ALG_AND, CRTO_ALG_OR, CRTO_ALG_NOT } c
  * first) and then each child's `next` (-1 ends a list). Indices only point
  * forward, so a tree can have no cycle. */
 typedef struct {
-    uint8_t op;                         /* crto_algebra_op_t               */
-    int16_t child;                      /* first child, or -1              */
-    int16_t next;                       /* next sibling, or -1             */
-    char segment_id[CRTO_ID_MAX + 1];   /* for CRTO_ALG_SEGMENT            */
+    uint8_t op;                       /* crto_algebra_op_t               */
+    int16_t child;                    /* first child, or -1              */
+    int16_t next;                     /* next sibling, or -1             */
+    char segment_id[CRTO_ID_MAX + 1]; /* for CRTO_ALG_SEGMENT            */
 } crto_algebra_node_t;
 
 /* Check a tree: a leaf names a 1-20 digit id and has no child; NOT has
@@ -63,7 +63,7 @@ typedef struct {
     char account_id[CRTO_ID_MAX + 1];    /* RM */
     char retailer_id[CRTO_ID_MAX + 1];   /* RM */
     char algebra[CRTO_ALGEBRA_TEXT_MAX + 1];
-    uint32_t ad_sets;                    /* MS: number of adSetIds */
+    uint32_t ad_sets; /* MS: number of adSetIds */
     char created_at[40];
     char updated_at[40];
     bool truncated;
@@ -72,19 +72,19 @@ typedef struct {
 typedef bool (*crto_audience_fn)(void *arg, const crto_audience_t *audience);
 
 typedef struct {
-    const char *advertiser_id;            /* required */
-    const char *name;                     /* required */
-    const char *description;              /* NULL: none */
-    const crto_algebra_node_t *algebra;   /* required */
+    const char *advertiser_id;          /* required */
+    const char *name;                   /* required */
+    const char *description;            /* NULL: none */
+    const crto_algebra_node_t *algebra; /* required */
     uint16_t n_nodes;
 } crto_ms_audience_create_t;
 
 typedef struct {
     const char *id;
-    const char *name;                     /* NULL: keep */
+    const char *name; /* NULL: keep */
     crto_nillable_t description_op;
     const char *description;
-    const crto_algebra_node_t *algebra;   /* NULL: keep */
+    const crto_algebra_node_t *algebra; /* NULL: keep */
     uint16_t n_nodes;
 } crto_ms_audience_update_t;
 

@@ -29,14 +29,14 @@ extern "C" {
 /* One problem as Criteo reported it. Unknown codes and types are kept as
  * text; a field longer than its buffer is cut (at a UTF-8 boundary). */
 typedef struct {
-    char type[24];      /* validation, authorization, availability, quota, deprecation... */
-    char code[64];      /* e.g. segment-not-found                                */
-    char instance[48];  /* e.g. @data/2                                          */
+    char type[24];     /* validation, authorization, availability, quota, deprecation... */
+    char code[64];     /* e.g. segment-not-found                                */
+    char instance[48]; /* e.g. @data/2                                          */
     char title[96];
     char detail[160];
     char trace_id[40];
-    int32_t item;       /* request item from "@data/N", -1 when bound to none    */
-    bool warning;       /* it came from "warnings" (else "errors")               */
+    int32_t item; /* request item from "@data/N", -1 when bound to none    */
+    bool warning; /* it came from "warnings" (else "errors")               */
 } crto_problem_t;
 
 /* The outcome of one request item. */
@@ -57,11 +57,11 @@ typedef struct {
     void (*on_problem)(void *arg, const crto_problem_t *problem);
     void *arg;
     /* filled by crto: */
-    uint32_t ok;               /* items that succeeded                    */
-    uint32_t failed;           /* items that failed                       */
-    uint32_t errors;           /* problems in "errors"                    */
-    uint32_t warnings;         /* problems in "warnings"                  */
-    uint32_t general;          /* problems bound to no item               */
+    uint32_t ok;       /* items that succeeded                    */
+    uint32_t failed;   /* items that failed                       */
+    uint32_t errors;   /* problems in "errors"                    */
+    uint32_t warnings; /* problems in "warnings"                  */
+    uint32_t general;  /* problems bound to no item               */
     crto_problem_t first_general;
 } crto_bulk_t;
 
@@ -70,13 +70,13 @@ void crto_bulk_init(crto_bulk_t *bulk, crto_outcome_t *items, uint32_t n);
 
 /* Paging of a search: crto walks offset/limit until meta.totalItems. */
 typedef struct {
-    uint32_t limit;        /* page size; 0 = the product's maximum (MS 100, RM 500) */
-    uint64_t offset;       /* where to start                                        */
-    uint64_t max_items;    /* stop after this many (0 = all)                        */
+    uint32_t limit;     /* page size; 0 = the product's maximum (MS 100, RM 500) */
+    uint64_t offset;    /* where to start                                        */
+    uint64_t max_items; /* stop after this many (0 = all)                        */
     /* filled by crto: */
-    uint64_t total_items;  /* meta.totalItems of the last page                      */
-    uint32_t pages;        /* requests made                                         */
-    uint64_t visited;      /* entities handed to the callback                       */
+    uint64_t total_items; /* meta.totalItems of the last page                      */
+    uint32_t pages;       /* requests made                                         */
+    uint64_t visited;     /* entities handed to the callback                       */
 } crto_page_t;
 
 /* Copy a string, cutting it at a UTF-8 boundary to fit cap (with its NUL).

@@ -39,34 +39,34 @@ extern "C" {
 /* Everything a client is configured with. Strings are borrowed during
  * crto_client_init only: the client copies what it keeps. */
 typedef struct {
-    const char *base_url;      /* API root; default CRTO_DEFAULT_BASE_URL            */
-    const char *token_url;     /* default <base_url>/oauth2/token                    */
-    const char *api_version;   /* "2026-07", "2027-01", "experimental"...            */
-    const char *ca_pem;        /* trust anchors, PEM, NUL-terminated; required for https */
-    size_t ca_pem_len;         /* bytes including the NUL (strlen + 1)               */
-    const char *client_id;     /* OAuth2 client credentials ...                      */
+    const char *base_url;    /* API root; default CRTO_DEFAULT_BASE_URL            */
+    const char *token_url;   /* default <base_url>/oauth2/token                    */
+    const char *api_version; /* "2026-07", "2027-01", "experimental"...            */
+    const char *ca_pem;      /* trust anchors, PEM, NUL-terminated; required for https */
+    size_t ca_pem_len;       /* bytes including the NUL (strlen + 1)               */
+    const char *client_id;   /* OAuth2 client credentials ...                      */
     const char *client_secret;
-    const char *access_token;  /* ... or a bearer token minted elsewhere (no token call) */
+    const char *access_token; /* ... or a bearer token minted elsewhere (no token call) */
     uint32_t connect_timeout_ms;
-    uint32_t io_timeout_ms;    /* longest silence while sending or receiving         */
+    uint32_t io_timeout_ms;      /* longest silence while sending or receiving         */
     uint32_t request_timeout_ms; /* whole request, from connect to the last byte     */
-    uint32_t retry_attempts;   /* tries after the first for 429, 5xx, early network failure */
-    uint32_t retry_max_wait_ms;/* most time one call may spend waiting between tries */
-    uint32_t calls_per_min;    /* this device's own call budget (0: CRTO_RATE_BUDGET_PER_MIN) */
-    uint32_t call_burst;       /* calls it may make at once (0: the default burst)  */
-    uint64_t body_cap;         /* largest response body accepted                     */
-    crto_log_level_t log_level;/* lines above this level are not produced            */
+    uint32_t retry_attempts;     /* tries after the first for 429, 5xx, early network failure */
+    uint32_t retry_max_wait_ms;  /* most time one call may spend waiting between tries */
+    uint32_t calls_per_min;      /* this device's own call budget (0: CRTO_RATE_BUDGET_PER_MIN) */
+    uint32_t call_burst;         /* calls it may make at once (0: the default burst)  */
+    uint64_t body_cap;           /* largest response body accepted                     */
+    crto_log_level_t log_level;  /* lines above this level are not produced            */
 } crto_client_config_t;
 
 /* What the client did, for summaries and for tests. */
 typedef struct {
-    uint32_t requests;        /* HTTP requests sent (token requests included)  */
+    uint32_t requests; /* HTTP requests sent (token requests included)  */
     uint32_t token_requests;
-    uint32_t connections;     /* TCP connections opened                        */
-    uint32_t tls_handshakes;  /* full or resumed                               */
+    uint32_t connections;    /* TCP connections opened                        */
+    uint32_t tls_handshakes; /* full or resumed                               */
     uint32_t tls_resumed;
     uint32_t retries;
-    uint32_t waited_ms;       /* total time slept between retries              */
+    uint32_t waited_ms; /* total time slept between retries              */
     uint64_t bytes_sent;
     uint64_t bytes_received;
 } crto_stats_t;
@@ -86,14 +86,14 @@ typedef struct {
 typedef crto_err_t (*crto_body_fn)(void *arg, crto_jw_t *w);
 
 typedef struct {
-    const char *method;        /* "GET", "POST", "PATCH", "DELETE"                 */
-    const char *path;          /* from the API root, e.g. "/2026-07/marketing-solutions/..." */
-    const char *content_type;  /* with a body; NULL for none                       */
-    crto_body_fn body;         /* NULL: no body                                    */
+    const char *method;       /* "GET", "POST", "PATCH", "DELETE"                 */
+    const char *path;         /* from the API root, e.g. "/2026-07/marketing-solutions/..." */
+    const char *content_type; /* with a body; NULL for none                       */
+    crto_body_fn body;        /* NULL: no body                                    */
     void *body_arg;
     crto_jsplit_fn on_element; /* each element of a 2xx JSON response; may be NULL */
     void *element_arg;
-    bool idempotent;           /* safe to resend after a failure past the first body byte */
+    bool idempotent; /* safe to resend after a failure past the first body byte */
     /* Called (with element_arg) before every attempt, so what an attempt
      * that failed half-way handed to on_element can be forgotten. */
     void (*on_attempt)(void *element_arg);
@@ -114,13 +114,13 @@ typedef struct crto_client {
     crto_tls_t tls;
     crto_endpoint_t api;
     crto_endpoint_t token_ep;
-    char api_prefix[CRTO_PATH_MAX];   /* path part of base_url, without a trailing '/' */
+    char api_prefix[CRTO_PATH_MAX]; /* path part of base_url, without a trailing '/' */
     char token_path[CRTO_PATH_MAX];
     char version[CRTO_VERSION_MAX];
-    crto_client_config_t cfg;         /* strings inside are not kept (NULL)      */
+    crto_client_config_t cfg; /* strings inside are not kept (NULL)      */
 
     /* connection */
-    const crto_endpoint_t *conn_ep;   /* NULL when no connection is open         */
+    const crto_endpoint_t *conn_ep; /* NULL when no connection is open         */
     bool conn_reusable;
 
     /* auth */
@@ -128,7 +128,7 @@ typedef struct crto_client {
     char client_secret[CRTO_CLIENT_SECRET_MAX];
     char token[CRTO_TOKEN_MAX];
     size_t token_len;
-    uint64_t token_expires_ms;        /* monotonic; 0 when no token is held      */
+    uint64_t token_expires_ms; /* monotonic; 0 when no token is held      */
     uint32_t token_lifetime_s;
     bool static_token;
 
@@ -139,9 +139,9 @@ typedef struct crto_client {
     crto_jsplit_t split;
     crto_jdoc_t doc;
 
-    uint64_t rand_state;              /* jitter for backoff                      */
-    crto_rate_budget_t budget;        /* spaces this device's calls              */
-    crto_diag_t diag;                 /* the last error, explained              */
+    uint64_t rand_state;       /* jitter for backoff                      */
+    crto_rate_budget_t budget; /* spaces this device's calls              */
+    crto_diag_t diag;          /* the last error, explained              */
     crto_stats_t stats;
     bool initialised;
 } crto_client_t;

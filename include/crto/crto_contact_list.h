@@ -48,28 +48,28 @@ typedef enum { CRTO_OP_ADD = 0, CRTO_OP_REMOVE } crto_op_t;
 
 /* What Criteo said about one chunk. -1 where the response did not say. */
 typedef struct {
-    uint32_t index;               /* 0-based chunk number                    */
-    uint32_t identifiers;         /* identifiers the chunk carried           */
+    uint32_t index;       /* 0-based chunk number                    */
+    uint32_t identifiers; /* identifiers the chunk carried           */
     int64_t contact_list_id;
     int64_t nb_valid;
     int64_t nb_invalid;
-    uint32_t n_samples;           /* sampleInvalidIdentifiers kept (<= CRTO_SAMPLE_INVALID_MAX) */
+    uint32_t n_samples; /* sampleInvalidIdentifiers kept (<= CRTO_SAMPLE_INVALID_MAX) */
     char samples[CRTO_SAMPLE_INVALID_MAX][CRTO_SHA256_HEX_LEN + 8];
-    uint32_t n_errors;            /* problems in "errors"                    */
-    uint32_t n_warnings;          /* problems in "warnings"                  */
-    char first_problem[48];       /* code of the first problem, if any       */
-    uint32_t attempts;            /* requests it took                        */
+    uint32_t n_errors;      /* problems in "errors"                    */
+    uint32_t n_warnings;    /* problems in "warnings"                  */
+    char first_problem[48]; /* code of the first problem, if any       */
+    uint32_t attempts;      /* requests it took                        */
 } crto_chunk_result_t;
 
 /* An upload job. Strings and the source are borrowed for the call. */
 typedef struct {
     crto_product_t product;
-    const char *segment_id;   /* 1-20 digits                                 */
+    const char *segment_id; /* 1-20 digits                                 */
     crto_op_t op;
     crto_id_type_t type;
-    bool no_hash;             /* send e-mails / phone numbers normalised but in clear */
-    int64_t gum_caller_id;    /* required for CRTO_ID_GUM (MS), else -1       */
-    uint32_t chunk_size;      /* 1..CRTO_CHUNK_MAX; 0 means CRTO_CHUNK_MAX    */
+    bool no_hash;                   /* send e-mails / phone numbers normalised but in clear */
+    int64_t gum_caller_id;          /* required for CRTO_ID_GUM (MS), else -1       */
+    uint32_t chunk_size;            /* 1..CRTO_CHUNK_MAX; 0 means CRTO_CHUNK_MAX    */
     const crto_norm_rules_t *rules; /* local normalisation rules, or NULL   */
     crto_id_source_t source;
     /* Optional callbacks (cb_arg is handed back): */
@@ -80,13 +80,13 @@ typedef struct {
 } crto_upload_t;
 
 typedef struct {
-    uint64_t accepted;        /* identifiers that passed local validation     */
-    uint64_t rejected;        /* lines refused locally (reported by on_reject) */
-    uint64_t sent;            /* identifiers in chunks Criteo answered 2xx    */
-    uint64_t nb_valid;        /* sums of the per-chunk answers                */
+    uint64_t accepted; /* identifiers that passed local validation     */
+    uint64_t rejected; /* lines refused locally (reported by on_reject) */
+    uint64_t sent;     /* identifiers in chunks Criteo answered 2xx    */
+    uint64_t nb_valid; /* sums of the per-chunk answers                */
     uint64_t nb_invalid;
-    uint32_t chunks;          /* chunks answered 2xx                          */
-    uint32_t problems;        /* errors + warnings over all chunks            */
+    uint32_t chunks;   /* chunks answered 2xx                          */
+    uint32_t problems; /* errors + warnings over all chunks            */
 } crto_upload_summary_t;
 
 /* Default job: MS, add, e-mail, hashed, chunks of CRTO_CHUNK_MAX. */

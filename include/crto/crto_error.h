@@ -50,9 +50,9 @@ typedef enum {
  * client; never holds a secret, a token or an identifier. */
 typedef struct {
     crto_err_t err;
-    int http_status;   /* the HTTP status of the failing response, or 0     */
-    size_t need;       /* for CRTO_ERR_TOO_LARGE: the bytes that were needed */
-    uint32_t line;     /* for identifier errors: 1-based input line, or 0    */
+    int http_status; /* the HTTP status of the failing response, or 0     */
+    size_t need;     /* for CRTO_ERR_TOO_LARGE: the bytes that were needed */
+    uint32_t line;   /* for identifier errors: 1-based input line, or 0    */
     char msg[CRTO_DIAG_MAX];
 } crto_diag_t;
 

@@ -55,8 +55,8 @@ bool crto_id_type_hashed(crto_id_type_t type);
  * must be UUIDs (lowercased).
  * Errors: CRTO_ERR_IDENTIFIER (diag says what is wrong and at which byte),
  * CRTO_ERR_TOO_LARGE (out too small; diag->need). in is only read. */
-crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out,
-                                     size_t cap, size_t *out_len, crto_diag_t *diag);
+crto_err_t crto_identifier_normalise(crto_id_type_t type, const char *in, size_t len, bool hash, char *out, size_t cap,
+                                     size_t *out_len, crto_diag_t *diag);
 
 /* Local rules for what the API cannot guess. */
 typedef struct {
@@ -74,8 +74,8 @@ crto_err_t crto_identifier_normalise_with(const crto_norm_rules_t *rules, crto_i
                                           crto_diag_t *diag);
 
 /* crto_identifier_check with local rules (rules may be NULL). */
-crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in,
-                                      size_t len, bool hash, size_t *json_len, crto_diag_t *diag);
+crto_err_t crto_identifier_check_with(const crto_norm_rules_t *rules, crto_id_type_t type, const char *in, size_t len,
+                                      bool hash, size_t *json_len, crto_diag_t *diag);
 
 /* Validate as crto_identifier_normalise would, without hashing, and give
  * the bytes the result takes as a JSON string (quotes included). Used to

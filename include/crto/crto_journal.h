@@ -37,10 +37,10 @@ typedef struct {
     void *ctx;
     crto_err_t (*read)(void *ctx, uint64_t offset, uint8_t *buf, size_t len, size_t *got);
     crto_err_t (*append)(void *ctx, uint64_t offset, const uint8_t *buf, size_t len); /* offset = current end */
-    crto_err_t (*sync)(void *ctx);                 /* durable when it returns          */
+    crto_err_t (*sync)(void *ctx);                    /* durable when it returns          */
     crto_err_t (*truncate)(void *ctx, uint64_t size); /* cut a torn tail, or empty it  */
     crto_err_t (*size)(void *ctx, uint64_t *size);
-    uint64_t capacity;                             /* most bytes the log may hold      */
+    uint64_t capacity; /* most bytes the log may hold      */
 } crto_storage_t;
 
 /* One group's key and figures. */
@@ -49,21 +49,21 @@ typedef struct {
     crto_op_t op;
     crto_id_type_t type;
     char segment_id[CRTO_ID_MAX + 1];
-    uint64_t items;          /* ITEM records in the log                  */
-    uint64_t acked;          /* of which acknowledged                     */
-    uint64_t acked_through;  /* offset of the last acknowledged ITEM + 1  */
-    uint32_t oldest_time;    /* time stamp of the oldest pending ITEM     */
+    uint64_t items;         /* ITEM records in the log                  */
+    uint64_t acked;         /* of which acknowledged                     */
+    uint64_t acked_through; /* offset of the last acknowledged ITEM + 1  */
+    uint32_t oldest_time;   /* time stamp of the oldest pending ITEM     */
 } crto_journal_group_t;
 
 typedef struct {
     crto_storage_t st;
-    uint64_t end;            /* end of the last valid record              */
-    uint64_t torn_bytes;     /* bytes cut at recovery                     */
-    uint64_t corrupt_bytes;  /* bytes skipped inside the log (bad records) */
+    uint64_t end;           /* end of the last valid record              */
+    uint64_t torn_bytes;    /* bytes cut at recovery                     */
+    uint64_t corrupt_bytes; /* bytes skipped inside the log (bad records) */
     uint32_t n_groups;
     crto_journal_group_t groups[CRTO_JOURNAL_GROUPS];
     crto_diag_t diag;
-    crto_norm_rules_t rules;  /* set after open: e.g. the default phone country code */
+    crto_norm_rules_t rules; /* set after open: e.g. the default phone country code */
     /* a small read window for scans (private) */
     uint8_t win[512];
     uint64_t win_off;

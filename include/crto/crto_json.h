@@ -33,13 +33,13 @@ extern "C" {
 typedef crto_err_t (*crto_jw_flush_fn)(void *arg, const uint8_t *data, size_t len);
 
 typedef struct {
-    uint8_t *buf;          /* the window, borrowed from the caller        */
-    size_t cap;            /* its size                                    */
-    size_t len;            /* bytes waiting in the window                 */
-    size_t total;          /* bytes emitted so far (flushed + waiting)    */
-    crto_jw_flush_fn flush;/* NULL: counting mode, nothing is stored      */
+    uint8_t *buf;           /* the window, borrowed from the caller        */
+    size_t cap;             /* its size                                    */
+    size_t len;             /* bytes waiting in the window                 */
+    size_t total;           /* bytes emitted so far (flushed + waiting)    */
+    crto_jw_flush_fn flush; /* NULL: counting mode, nothing is stored      */
     void *arg;
-    crto_err_t err;        /* first error; sticky                         */
+    crto_err_t err; /* first error; sticky                         */
 } crto_jw_t;
 
 /* Start a writer over buf[cap] that flushes to flush(arg). With flush NULL
@@ -78,9 +78,9 @@ size_t crto_json_str_len(const char *s, size_t len);
 #define CRTO_JSON_NONE (-1)
 
 typedef struct {
-    const char *js;   /* borrowed text; must outlive the doc's use */
+    const char *js; /* borrowed text; must outlive the doc's use */
     size_t len;
-    int ntok;         /* tokens parsed                             */
+    int ntok; /* tokens parsed                             */
     /* jsmntok_t[CRTO_JSON_TOKENS] (5 ints each with parent links); kept
      * opaque so this header does not pull jsmn into the caller's build. */
     int32_t tokmem[CRTO_JSON_TOKENS * 5];
@@ -138,8 +138,7 @@ int crto_jdoc_next(const crto_jdoc_t *doc, int t);
  * Errors: CRTO_ERR_JSON (not a string, bad escape, lone surrogate),
  * CRTO_ERR_TOO_LARGE (diag->need = bytes including NUL; out may be NULL
  * with cap 0 to measure). On error out holds "" (when cap > 0). */
-crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, size_t *out_len,
-                         crto_diag_t *diag);
+crto_err_t crto_jdoc_str(const crto_jdoc_t *doc, int t, char *out, size_t cap, size_t *out_len, crto_diag_t *diag);
 
 /* Parse integer token t as int64 without going through double. A number
  * written with a fraction or exponent, or out of range, is CRTO_ERR_JSON.
@@ -162,27 +161,27 @@ crto_err_t crto_parse_int64(const char *s, size_t len, int64_t *out);
  *                value is not an array (the whole value is the element)
  *   json/len:    the element's text, valid only during the call
  * Return CRTO_OK to go on; anything else stops the splitter. */
-typedef crto_err_t (*crto_jsplit_fn)(void *arg, const char *key, size_t key_len, int32_t index,
-                                     const char *json, size_t len);
+typedef crto_err_t (*crto_jsplit_fn)(void *arg, const char *key, size_t key_len, int32_t index, const char *json,
+                                     size_t len);
 
 typedef struct {
     crto_jsplit_fn on_element;
     void *arg;
-    crto_diag_t *diag;  /* where errors are explained; may be NULL */
+    crto_diag_t *diag; /* where errors are explained; may be NULL */
     /* scanner state (private) */
-    crto_err_t err;     /* first error; sticky */
+    crto_err_t err; /* first error; sticky */
     uint8_t state;
     uint8_t in_str, esc;
-    uint8_t depth;      /* open brackets, the root '{' included */
-    uint8_t base;       /* depth at which the current element started */
-    uint8_t in_array;   /* the current member's value is an array */
-    uint8_t overflow;   /* the current element outgrew win */
+    uint8_t depth;                      /* open brackets, the root '{' included */
+    uint8_t base;                       /* depth at which the current element started */
+    uint8_t in_array;                   /* the current member's value is an array */
+    uint8_t overflow;                   /* the current element outgrew win */
     uint8_t stack[CRTO_JSON_MAX_DEPTH]; /* closing byte expected at each depth */
     int32_t index;
-    size_t pos;         /* bytes fed before the current crto_jsplit_feed */
-    size_t el_len;      /* bytes of the current element (even past the window) */
+    size_t pos;    /* bytes fed before the current crto_jsplit_feed */
+    size_t el_len; /* bytes of the current element (even past the window) */
     size_t key_len;
-    char key[32];       /* member name as written (escapes kept), truncated to 31 */
+    char key[32]; /* member name as written (escapes kept), truncated to 31 */
     char win[CRTO_JSON_WINDOW];
 } crto_jsplit_t;
 

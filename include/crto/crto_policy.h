@@ -121,12 +121,12 @@ extern "C" {
  * milli-calls could not hold without a remainder) and refill never drifts.
  * Fields are private to rate_budget.c; the caller only owns the storage. */
 typedef struct {
-    uint32_t per_min;   /* calls per minute, sustained                      */
-    uint32_t burst;     /* calls a full bucket holds, 1..per_min            */
-    int64_t credit;     /* units (1 call = 60,000) at last_ms; < 0 is debt  */
-    uint64_t last_ms;   /* monotonic ms the credit was computed for; may lie
+    uint32_t per_min; /* calls per minute, sustained                      */
+    uint32_t burst;   /* calls a full bucket holds, 1..per_min            */
+    int64_t credit;   /* units (1 call = 60,000) at last_ms; < 0 is debt  */
+    uint64_t last_ms; /* monotonic ms the credit was computed for; may lie
                            in the future after crto_rate_budget_penalise     */
-    bool started;       /* false until the first take or penalise: the bucket
+    bool started;     /* false until the first take or penalise: the bucket
                            is full at whatever instant comes first          */
 } crto_rate_budget_t;
 
@@ -221,10 +221,10 @@ typedef struct {
 #define CRTO_FLUSH_NEVER INT64_C(-1)
 
 typedef enum {
-    CRTO_FLUSH_NONE = 0,    /* no flush now                                   */
-    CRTO_FLUSH_FULL_CHUNK,  /* pending >= chunk_size                          */
-    CRTO_FLUSH_TOO_OLD,     /* the oldest pending identifier is due           */
-    CRTO_FLUSH_CUTOFF       /* this device's slot before a cut-off has come   */
+    CRTO_FLUSH_NONE = 0,   /* no flush now                                   */
+    CRTO_FLUSH_FULL_CHUNK, /* pending >= chunk_size                          */
+    CRTO_FLUSH_TOO_OLD,    /* the oldest pending identifier is due           */
+    CRTO_FLUSH_CUTOFF      /* this device's slot before a cut-off has come   */
 } crto_flush_reason_t;
 
 typedef struct {

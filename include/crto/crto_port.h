@@ -24,12 +24,7 @@
 extern "C" {
 #endif
 
-typedef enum {
-    CRTO_LOG_ERROR = 0,
-    CRTO_LOG_WARN = 1,
-    CRTO_LOG_INFO = 2,
-    CRTO_LOG_DEBUG = 3
-} crto_log_level_t;
+typedef enum { CRTO_LOG_ERROR = 0, CRTO_LOG_WARN = 1, CRTO_LOG_INFO = 2, CRTO_LOG_DEBUG = 3 } crto_log_level_t;
 
 typedef struct crto_port {
     void *ctx; /* handed back to every function below; owned by the caller */

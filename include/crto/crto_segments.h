@@ -51,11 +51,11 @@ typedef struct {
     char account_id[CRTO_ID_MAX + 1];    /* RM */
     char retailer_id[CRTO_ID_MAX + 1];   /* RM */
     crto_segment_kind_t kind;
-    char kind_text[24];                  /* as sent, also for unknown kinds */
+    char kind_text[24]; /* as sent, also for unknown kinds */
     char created_at[40];
     char updated_at[40];
-    char identifier_type[24];            /* RM contactList.identifierType */
-    bool read_only;                      /* contactList.isReadOnly */
+    char identifier_type[24]; /* RM contactList.identifierType */
+    bool read_only;           /* contactList.isReadOnly */
     bool truncated;
 } crto_segment_t;
 
@@ -79,12 +79,12 @@ typedef struct {
 } crto_strings_t;
 
 typedef struct {
-    const char *country;         /* ISO 3166 alpha-2, required          */
+    const char *country; /* ISO 3166 alpha-2, required          */
     crto_strings_t brand_ids;
     crto_strings_t interest_ids;
-    crto_strings_t buying_power;  /* Low, Medium, High, VeryHigh         */
-    crto_strings_t price_range;   /* Low, Medium, High                   */
-    const char *gender;           /* Male, Female, or NULL               */
+    crto_strings_t buying_power; /* Low, Medium, High, VeryHigh         */
+    crto_strings_t price_range;  /* Low, Medium, High                   */
+    const char *gender;          /* Male, Female, or NULL               */
 } crto_in_market_t;
 
 typedef struct {
@@ -97,9 +97,9 @@ typedef struct {
  * CONTACT_LIST (the kiosk's), IN_MARKET, LOCATION, LOOKALIKE, PROSPECTING,
  * RETARGETING. Optional numbers are -1 when absent. */
 typedef struct {
-    const char *advertiser_id;   /* required */
-    const char *name;            /* required */
-    const char *description;     /* NULL: none */
+    const char *advertiser_id; /* required */
+    const char *name;          /* required */
+    const char *description;   /* NULL: none */
     crto_segment_kind_t kind;
     crto_in_market_t in_market;
     crto_location_t location;
@@ -108,7 +108,7 @@ typedef struct {
         int64_t target_size;
     } lookalike;
     struct {
-        const char *users_type;  /* Prospects, ProspectsOrNonBuyers */
+        const char *users_type; /* Prospects, ProspectsOrNonBuyers */
         int32_t days_min, days_max;
     } prospecting;
     struct {
@@ -122,20 +122,20 @@ typedef enum { CRTO_KEEP = 0, CRTO_SET, CRTO_CLEAR } crto_nillable_t;
 
 /* One segment to update. Only what is asked is sent. */
 typedef struct {
-    const char *id;                  /* required */
-    const char *name;                /* NULL: keep */
+    const char *id;   /* required */
+    const char *name; /* NULL: keep */
     crto_nillable_t description_op;
-    const char *description;         /* with CRTO_SET */
-    bool in_market_set;              /* send in_market (gender: gender_op) */
+    const char *description; /* with CRTO_SET */
+    bool in_market_set;      /* send in_market (gender: gender_op) */
     crto_in_market_t in_market;
     crto_nillable_t gender_op;
     bool location_set;
     crto_location_t location;
-    int64_t lookalike_target_size;   /* -1: keep */
-    const char *prospecting_users_type;  /* NULL: keep */
+    int64_t lookalike_target_size;      /* -1: keep */
+    const char *prospecting_users_type; /* NULL: keep */
     crto_nillable_t prospecting_days_min_op, prospecting_days_max_op;
     int32_t prospecting_days_min, prospecting_days_max;
-    const char *retargeting_visitors_type; /* NULL: keep */
+    const char *retargeting_visitors_type;              /* NULL: keep */
     int32_t retargeting_days_min, retargeting_days_max; /* -1: keep */
 } crto_ms_segment_update_t;
 
@@ -148,7 +148,7 @@ crto_ms_segment_create_t crto_ms_segment_create_default(const char *advertiser_i
 typedef struct {
     crto_strings_t advertiser_ids;
     crto_strings_t segment_ids;
-    crto_strings_t kinds;        /* ContactList, InMarket... */
+    crto_strings_t kinds; /* ContactList, InMarket... */
 } crto_ms_segment_filter_t;
 
 /* POST .../audience-segments/create. One outcome per item (id = new id).
@@ -181,9 +181,9 @@ crto_err_t crto_ms_segments_estimate_size(crto_client_t *c, const crto_ms_segmen
 /* An in-market brand or interest. */
 typedef struct {
     char id[CRTO_ID_MAX + 1];
-    char name[CRTO_NAME_MAX + 1];   /* brands */
-    char parent_id[CRTO_ID_MAX + 1];/* interests */
-    int64_t size;                   /* brands, -1 when absent */
+    char name[CRTO_NAME_MAX + 1];    /* brands */
+    char parent_id[CRTO_ID_MAX + 1]; /* interests */
+    int64_t size;                    /* brands, -1 when absent */
 } crto_in_market_item_t;
 
 typedef bool (*crto_in_market_fn)(void *arg, const crto_in_market_item_t *item);
@@ -211,15 +211,15 @@ crto_err_t crto_ms_contact_list_stats(crto_client_t *c, const char *segment_id, 
 /* ------------------------------------------------------- Retail Media */
 
 typedef struct {
-    const char *retailer_id;      /* required */
-    const char *name;             /* required */
-    const char *description;      /* NULL: none */
+    const char *retailer_id;        /* required */
+    const char *name;               /* required */
+    const char *description;        /* NULL: none */
     crto_id_type_t identifier_type; /* Email, UserIdentifier, IdentityLink, CustomerId, PhoneNumber */
 } crto_rm_segment_create_t;
 
 typedef struct {
     const char *id;
-    const char *name;             /* NULL: keep */
+    const char *name; /* NULL: keep */
     crto_nillable_t description_op;
     const char *description;
 } crto_rm_segment_update_t;
@@ -227,7 +227,7 @@ typedef struct {
 typedef struct {
     crto_strings_t retailer_ids;
     crto_strings_t segment_ids;
-    crto_strings_t kinds;         /* ContactList, Events */
+    crto_strings_t kinds; /* ContactList, Events */
 } crto_rm_segment_filter_t;
 
 /* POST /{v}/retail-media/accounts/{account}/audience-segments/create. One

@@ -36,8 +36,8 @@ typedef struct {
     uint32_t io_timeout_ms;      /* longest wait for one recv/send     */
     bool initialised;
     bool have_session;
-    bool resumed;                /* the last handshake resumed a session */
-    char host[CRTO_HOST_MAX];    /* host of the session kept           */
+    bool resumed;             /* the last handshake resumed a session */
+    char host[CRTO_HOST_MAX]; /* host of the session kept           */
 } crto_tls_t;
 
 /* Prepare a TLS client: parse the trust anchors ca_pem[ca_len] (PEM; the

@@ -30,39 +30,39 @@ typedef struct {
     const uint8_t *part[CRTO_MEM_MAX_PARTS];
     size_t part_len[CRTO_MEM_MAX_PARTS];
     uint32_t n_parts;
-    size_t len;          /* all parts together                         */
-    size_t close_at;     /* recv reports a close after this many bytes (SIZE_MAX: at the end) */
-    size_t reset_at;     /* recv reports a reset after this many bytes (SIZE_MAX: never) */
-    size_t tx_reset_at;  /* send reports a reset once this many bytes were taken (SIZE_MAX: never) */
-    bool refuse;         /* connect fails                                   */
+    size_t len;         /* all parts together                         */
+    size_t close_at;    /* recv reports a close after this many bytes (SIZE_MAX: at the end) */
+    size_t reset_at;    /* recv reports a reset after this many bytes (SIZE_MAX: never) */
+    size_t tx_reset_at; /* send reports a reset once this many bytes were taken (SIZE_MAX: never) */
+    bool refuse;        /* connect fails                                   */
 } crto_mem_script_t;
 
 typedef struct {
     crto_mem_script_t scripts[CRTO_MEM_MAX_CONNS];
     uint32_t n_scripts;
     /* faults applying to every connection */
-    size_t max_read;        /* at most this many bytes per recv (0: no limit)  */
-    size_t max_write;       /* at most this many bytes per send (0: no limit)  */
-    uint32_t recv_blocks;   /* the next N recv calls return 0 (and move the clock by their timeout) */
+    size_t max_read;      /* at most this many bytes per recv (0: no limit)  */
+    size_t max_write;     /* at most this many bytes per send (0: no limit)  */
+    uint32_t recv_blocks; /* the next N recv calls return 0 (and move the clock by their timeout) */
     uint32_t send_blocks;
     /* state */
-    int conn;               /* index of the open connection, -1 when closed  */
+    int conn; /* index of the open connection, -1 when closed  */
     uint32_t connects;
     uint32_t closes;
-    size_t rx_pos;          /* bytes delivered on the open connection        */
-    uint32_t part;          /* the answer being delivered                    */
+    size_t rx_pos; /* bytes delivered on the open connection        */
+    uint32_t part; /* the answer being delivered                    */
     size_t part_off;
-    size_t tx_mark;         /* tx bytes when that answer was released        */
-    size_t tx_conn_bytes;   /* bytes taken on the open connection            */
-    uint8_t *tx;            /* capture of everything sent (test's buffer)    */
+    size_t tx_mark;       /* tx bytes when that answer was released        */
+    size_t tx_conn_bytes; /* bytes taken on the open connection            */
+    uint8_t *tx;          /* capture of everything sent (test's buffer)    */
     size_t tx_cap;
-    size_t tx_len;          /* bytes captured (<= tx_cap)                     */
-    size_t tx_total;        /* bytes sent in all                              */
-    uint64_t now;           /* the fake monotonic clock                       */
-    int64_t utc;            /* the fake wall clock (-1: none)                 */
+    size_t tx_len;   /* bytes captured (<= tx_cap)                     */
+    size_t tx_total; /* bytes sent in all                              */
+    uint64_t now;    /* the fake monotonic clock                       */
+    int64_t utc;     /* the fake wall clock (-1: none)                 */
     uint64_t slept_ms;
     uint32_t sleeps;
-    uint32_t rng;           /* deterministic entropy                          */
+    uint32_t rng; /* deterministic entropy                          */
     char host[64];
     uint16_t port;
 } crto_mem_t;

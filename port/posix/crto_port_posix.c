@@ -209,7 +209,7 @@ static void posix_sleep_ms(void *ctx, uint32_t ms)
 
 static void posix_log(void *ctx, crto_log_level_t level, const char *line)
 {
-    static const char *const names[] = {"error", "warn", "info", "debug"};
+    static const char *const names[] = { "error", "warn", "info", "debug" };
     crto_posix_t *p = ctx;
     if (p->log_stream != NULL && level <= p->log_level) {
         (void)fprintf(p->log_stream, "crto %s: %s\n", names[level <= CRTO_LOG_DEBUG ? level : CRTO_LOG_DEBUG], line);

@@ -22,8 +22,8 @@ extern "C" {
 #define CRTO_POSIX_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
 
 typedef struct {
-    int fd;                 /* the connection, or -1                      */
-    FILE *log_stream;       /* where log lines go (NULL: nowhere)         */
+    int fd;           /* the connection, or -1                      */
+    FILE *log_stream; /* where log lines go (NULL: nowhere)         */
     crto_log_level_t log_level;
 } crto_posix_t;
 
@@ -63,8 +63,8 @@ typedef struct {
 /* Open (creating if needed) the journal in dir with the given capacity in
  * bytes. Errors: CRTO_ERR_IO naming the file, CRTO_ERR_CONFIG when another
  * process holds the journal ("journal busy"). */
-crto_err_t crto_file_storage_open(crto_file_storage_t *fs, const char *dir, uint64_t capacity,
-                                  crto_storage_t *storage, crto_diag_t *diag);
+crto_err_t crto_file_storage_open(crto_file_storage_t *fs, const char *dir, uint64_t capacity, crto_storage_t *storage,
+                                  crto_diag_t *diag);
 
 /* Close the file (and release the lock). */
 void crto_file_storage_close(crto_file_storage_t *fs);

@@ -67,8 +67,8 @@ static crto_err_t file_size(void *ctx, uint64_t *size)
     return CRTO_OK;
 }
 
-crto_err_t crto_file_storage_open(crto_file_storage_t *fs, const char *dir, uint64_t capacity,
-                                  crto_storage_t *storage, crto_diag_t *diag)
+crto_err_t crto_file_storage_open(crto_file_storage_t *fs, const char *dir, uint64_t capacity, crto_storage_t *storage,
+                                  crto_diag_t *diag)
 {
     char path[4096];
     struct stat st;
