@@ -73,7 +73,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
 .PHONY: all lib test check demo deps deps-cross deps-m4 sources clean unit-tests integration-tests clang-build fleet-sim \
-	gateway-check sanitize-build format format-check
+	gateway-check sanitize-build format format-check lint lint-cppcheck lint-clang-tidy
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
@@ -189,6 +189,23 @@ format-check:
 	else head -n 40 /tmp/crto-format.$$$$; echo "not ok - format: run make format"; echo "0 passed, 1 failed"; fi; \
 	rm -f /tmp/crto-format.$$$$
 
+# Static analysis of crto's own C (src/ and the host ports): cppcheck and
+# clang-tidy (checks and reasons in .clang-tidy, tools/lint/README.md).
+# Each prints its own "N passed, N failed"; any finding fails.
+LINT_SRC   = $(sort $(wildcard src/*.c port/posix/*.c port/mem/*.c))
+LINT_INC   = -Iinclude -Isrc -Iport/posix -Iport/mem
+LINT_FLAGS = -std=c11 $(LINT_INC)
+lint: lint-cppcheck lint-clang-tidy
+lint-cppcheck:
+	@if cppcheck -q --inline-suppr --suppressions-list=tools/lint/cppcheck.supp --error-exitcode=1 \
+	    --enable=warning,style,performance,portability --std=c11 -UCRTO_CONFIG_FILE $(LINT_INC) $(LINT_SRC); then \
+	    echo "ok - cppcheck: $(words $(LINT_SRC)) files, no finding"; echo "1 passed, 0 failed"; \
+	else echo "not ok - cppcheck"; echo "0 passed, 1 failed"; fi
+lint-clang-tidy:
+	@if clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS) 2>/dev/null; then \
+	    echo "ok - clang-tidy: $(words $(LINT_SRC)) files, no finding"; echo "1 passed, 0 failed"; \
+	else echo "not ok - clang-tidy"; echo "0 passed, 1 failed"; fi
+
 # The test commands of one gateway target $(1): the cross build (one check,
 # so a failed build still lets everything else run and report), every unit
 # test under its emulator, then the end-to-end upload of the emulated crto to
@@ -210,6 +227,7 @@ check: deps-cross
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) $(SAN_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
 	    "$(MAKE) --no-print-directory format-check" \
+	    "$(MAKE) --no-print-directory lint-cppcheck" "$(MAKE) --no-print-directory lint-clang-tidy" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(FLEET_SIM)" "$(FLEET_SIM) --tz-min 1 --tz-max 1" \
 	    "$(PYTHON) tests/fake_criteo/selftest.py" \

@@ -6,6 +6,9 @@
 
 #include "api.h"
 
+/* Recursive, but over a tree whose depth is held to CRTO_ALGEBRA_MAX_DEPTH,
+ * so the stack it needs is bounded. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static crto_err_t check_node(const crto_algebra_node_t *nodes, uint16_t n, int idx, int depth, uint8_t *seen,
                              crto_diag_t *diag)
 {
@@ -82,6 +85,9 @@ crto_err_t crto_algebra_check(const crto_algebra_node_t *nodes, uint16_t n, crto
     return e;
 }
 
+/* Recursive, but over a tree whose depth is held to CRTO_ALGEBRA_MAX_DEPTH,
+ * so the stack it needs is bounded. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static void write_node(crto_jw_t *w, const crto_algebra_node_t *nodes, int idx)
 {
     const crto_algebra_node_t *node = &nodes[idx];
@@ -124,6 +130,9 @@ typedef struct {
     crto_diag_t *diag;
 } parse_ctx_t;
 
+/* Recursive, but over a tree whose depth is held to CRTO_ALGEBRA_MAX_DEPTH,
+ * so the stack it needs is bounded. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static crto_err_t parse_node(parse_ctx_t *p, int tok, int depth, int *out)
 {
     const crto_jdoc_t *doc = p->doc;
@@ -177,7 +186,7 @@ static crto_err_t parse_node(parse_ctx_t *p, int tok, int depth, int *out)
     }
     count = crto_jdoc_count(doc, t);
     for (i = 0; i < count; i++) {
-        int child;
+        int child = -1;
         e = parse_node(p, crto_jdoc_index(doc, t, i), depth + 1, &child);
         if (e != CRTO_OK) {
             return e;

@@ -200,6 +200,8 @@ crto_err_t crto_api_call_for(crto_client_t *c, crto_api_call_t *call, const int6
     crto_err_t e;
     if (call->bulk == NULL) {
         crto_bulk_init(&local, NULL, 0);
+        /* borrowed for this call only: reset to NULL below, before return */
+        /* cppcheck-suppress autoVariables */
         call->bulk = &local;
     }
     e = crto_api_call(c, call);

@@ -530,7 +530,7 @@ static bool may_wait(crto_client_t *c, uint32_t attempt, int status, const crto_
 
 crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_result_t *result)
 {
-    crto_result_t local;
+    crto_result_t local = { 0 };
     crto_result_t *r = result != NULL ? result : &local;
     crto_exchange_t x;
     crto_progress_t p;

@@ -290,7 +290,7 @@ static crto_err_t check_job(crto_client_t *c, const crto_upload_t *job, uint32_t
 
 crto_err_t crto_contact_list_upload(crto_client_t *c, const crto_upload_t *job, crto_upload_summary_t *summary)
 {
-    crto_upload_summary_t local;
+    crto_upload_summary_t local = { 0 };
     crto_upload_summary_t *sum = summary != NULL ? summary : &local;
     char path[CRTO_PATH_MAX + 96];
     char rest[96];

@@ -98,7 +98,8 @@ static bool is_hex(unsigned char c)
 
 static char lower(char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    /* only 'A'..'Z' is changed, into 'a'..'z': always representable */
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; /* NOLINT(bugprone-narrowing-conversions) */
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is invalid:

@@ -665,7 +665,7 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
         if (e != CRTO_OK && network_failure(e)) {
             break; /* offline: the next group would fail the same way */
         }
-        e = CRTO_OK; /* an API refusal for one group: try the others */
+        /* an API refusal for one group: go on with the others */
     }
     e = first;
     if (e == CRTO_OK && all_acked(j)) {

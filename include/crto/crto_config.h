@@ -118,7 +118,7 @@
 
 /* Largest response body crto will read for any one call. */
 #ifndef CRTO_BODY_CAP
-#define CRTO_BODY_CAP (16u * 1024u * 1024u)
+#define CRTO_BODY_CAP (16ull * 1024u * 1024u) /* 64-bit: a cap may exceed 4 GiB */
 #endif
 
 /* Audience API entities and trees (crto_segments.h, crto_audiences.h). */

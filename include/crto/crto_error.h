@@ -71,6 +71,14 @@ crto_err_t crto_diag_set(crto_diag_t *diag, crto_err_t err, const char *fmt, ...
 #endif
     ;
 
+#ifdef __clang_analyzer__
+/* The static analyser reads one file at a time, so it cannot know that
+ * crto_diag_set returns err; without this it follows `return
+ * crto_diag_set(d, CRTO_ERR_X, ...)` as if it could return CRTO_OK. Analyser
+ * builds only (err is evaluated twice; every caller passes a plain value). */
+#define crto_diag_set(diag, err, ...) (crto_diag_set((diag), (err), __VA_ARGS__), (err))
+#endif
+
 /* Reset diag to CRTO_OK with an empty message. diag may be NULL. */
 void crto_diag_clear(crto_diag_t *diag);
 
