@@ -147,7 +147,7 @@ static void test_offsets_spread_uniformly(void)
         jlo = jbucket[i] < jlo ? jbucket[i] : jlo;
         jhi = jbucket[i] > jhi ? jbucket[i] : jhi;
     }
-    printf("  10,000 offsets in 90 one-minute buckets: min %u, max %u (mean 111)\n", lo, hi);
+    printf("  10,000 offsets in 90 one-minute buckets: min %u, max %u (mean 111)\n", (unsigned)lo, (unsigned)hi);
     CHECK(hi <= 2 * 10000 / 90);
     CHECK(lo >= 10000 / 90 / 2);
     CHECK(jhi <= 2 * 10000 / 90);
