@@ -73,7 +73,7 @@ CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/host-clang/tests/%)
 # `make demo`, `make test` and `make check` install what they need first;
 # `make all` alone assumes the packages are there.
 .PHONY: all lib test check demo deps deps-cross deps-m4 sources clean unit-tests integration-tests clang-build fleet-sim \
-	gateway-check sanitize-build format format-check lint lint-cppcheck lint-clang-tidy
+	gateway-check sanitize-build format format-check coverage coverage-build lint lint-cppcheck lint-clang-tidy
 KIOSK     := $(BUILD)/bin/kiosk
 all: $(LIB) $(POSIX_LIB) $(CLI) $(KIOSK)
 lib: $(LIB)
@@ -176,7 +176,17 @@ sanitize-build:
 integration_tests = "$(PYTHON) tests/integration/test_cli_upload.py $(1)/bin/crto" \
 	"$(PYTHON) tests/integration/test_cli_api.py $(1)/bin/crto" \
 	"$(PYTHON) tests/integration/test_api_lib.py $(1)" \
-	"$(PYTHON) tests/integration/test_queue.py $(1)/bin/crto $(1)/bin/kiosk"
+	"$(PYTHON) tests/integration/test_queue.py $(1)/bin/crto $(1)/bin/kiosk" \
+	"$(PYTHON) tests/integration/test_faults.py $(1)/bin/crto"
+
+# `make coverage`: line and branch coverage of src/ (gcovr) from a
+# --coverage build running the unit tests and the integration suites that
+# reach TLS and the API commands; fails below COVERAGE_MIN % of lines.
+COVERAGE_MIN ?= 90
+coverage-build:
+	@$(MAKE) --no-print-directory TARGET=host-cov OPT="-O0 -g --coverage" all unit-tests >/dev/null
+coverage: deps coverage-build
+	@sh tools/coverage.sh $(COVERAGE_MIN)
 
 # Source layout is .clang-format's (clang-format 14); `make format` applies
 # it, `make format-check` (in make check) fails on any difference.
@@ -223,10 +233,10 @@ ifeq ($(filter $(TARGET),$(GATEWAY_TARGETS)),)
 check: deps-cross
 	@$(MAKE) --no-print-directory all unit-tests $(FLEET_SIM) $(CHECK_BUILD)
 	@$(MAKE) --no-print-directory clang-build
-	@$(MAKE) --no-print-directory sanitize-build
+	@$(MAKE) --no-print-directory sanitize-build coverage-build
 	@sh tools/run_tests.sh $(UNIT_BIN) $(CLANG_UNIT_BIN) $(SAN_UNIT_BIN) \
 	    "sh tools/check_no_malloc.sh $(LIB) $(POSIX_LIB) build/host-clang/lib/libcrto.a" \
-	    "$(MAKE) --no-print-directory format-check" \
+	    "$(MAKE) --no-print-directory format-check" "sh tools/coverage.sh $(COVERAGE_MIN)" \
 	    "$(MAKE) --no-print-directory lint-cppcheck" "$(MAKE) --no-print-directory lint-clang-tidy" \
 	    "sh tools/check_readme_example.sh $(CC) $(BUILD)" \
 	    "$(FLEET_SIM)" "$(FLEET_SIM) --tz-min 1 --tz-max 1" \

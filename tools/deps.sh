@@ -13,7 +13,7 @@
 # Third-party sources (mbedTLS, lwIP) come from tools/fetch_sources.sh.
 set -eu
 
-PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang libclang-rt-14-dev clang-format clang-tidy
+PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang libclang-rt-14-dev clang-format clang-tidy gcovr
 cppcheck binutils valgrind"
 CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmbedtls-dev:arm64
 gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libmbedtls-dev:armhf qemu-user"

@@ -616,6 +616,9 @@ def test_tls(t, plain):
     d = delta(before, fc.stats())
     check("l. --ca-file wrong_ca.pem: exit 4", rc == 4, why(rc, err))
     check("l. wrong CA: message about the certificate", "certificate" in err.lower(), short(err))
+    check("l. wrong CA: the exact reason, as mbedTLS words it",
+          err.splitlines()[:1] == ["crto: certificate of localhost not trusted: The certificate is not correctly "
+                                   "signed by the trusted CA"], short(err))
     check("l. wrong CA: no HTTP request was sent", d["requests"] == 0, d)
     rc, _, err, _ = t.run(add_args(1016, path), base_url="http://example.com")
     check("l. http://example.com: exit 1 (plain http only to loopback)", rc == 1,

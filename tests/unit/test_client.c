@@ -144,6 +144,8 @@ static void test_401_twice_is_an_auth_error(void)
     CHECK_EQ_INT(call_get(&r), CRTO_ERR_AUTH);
     CHECK_EQ_INT(client.diag.http_status, 401);
     CHECK(strstr(client.diag.msg, "authorization-token-expired") != NULL);
+    CHECK_EQ_STR(client.diag.msg, "HTTP 401 from GET /2026-07/marketing-solutions/audience-segments/in-market-brands"
+                                  "?advertiser-id=1&country=FR: authorization-token-expired");
     CHECK_EQ_INT(client.stats.token_requests, 2);
     CHECK_EQ_INT(count((char *)sent, "GET /2026-07"), 2);
     crto_client_deinit(&client);
@@ -182,6 +184,8 @@ static void test_503_until_attempts_run_out(void)
     CHECK_EQ_INT(r.attempts, CRTO_RETRY_ATTEMPTS + 1);
     CHECK_EQ_INT(client.stats.retries, CRTO_RETRY_ATTEMPTS);
     CHECK_EQ_INT(client.diag.http_status, 503);
+    CHECK_EQ_STR(client.diag.msg, "HTTP 503 from GET /2026-07/marketing-solutions/audience-segments/in-market-brands"
+                                  "?advertiser-id=1&country=FR");
     crto_client_deinit(&client);
 }
 
@@ -231,6 +235,8 @@ static void test_header_line_larger_than_the_window(void)
     crto_mem_add(&mem, resp, (size_t)n);
     CHECK_EQ_INT(call_get(&r), CRTO_ERR_TOO_LARGE);
     CHECK(strstr(client.diag.msg, "CRTO_HTTP_RX_WINDOW") != NULL);
+    CHECK_EQ_INT(client.diag.need, CRTO_HTTP_RX_WINDOW + 1);
+    CHECK_EQ_INT(mem.connects, 1); /* not retried */
     crto_client_deinit(&client);
 }
 
@@ -242,6 +248,7 @@ static void test_truncated_response_is_not_retried(void)
     crto_mem_add(&mem, cut, sizeof cut - 1);
     CHECK_EQ_INT(call_get(&r), CRTO_ERR_CLOSED);
     CHECK(strstr(client.diag.msg, "body bytes missing") != NULL);
+    CHECK_EQ_STR(client.diag.msg, "connection closed with 92 of 100 body bytes missing");
     CHECK_EQ_INT(mem.connects, 1);
     crto_client_deinit(&client);
 }

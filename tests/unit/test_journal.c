@@ -224,6 +224,8 @@ static void test_a_failed_flush_loses_nothing_and_resends_only_the_rest(void)
     crto_mem_then(&mem, k_503, strlen(k_503));
     crto_mem_then(&mem, k_503, strlen(k_503));
     CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_ERR_SERVER);
+    CHECK_EQ_STR(journal.diag.msg,
+                 "HTTP 503 from PATCH /2026-07/marketing-solutions/audience-segments/666/contact-list");
     CHECK_EQ_INT(sum.chunks, 1);
     CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 3);
     reboot(); /* the ACK of the first chunk is durable */
@@ -251,6 +253,8 @@ static void test_offline_flush_keeps_everything(void)
     s = crto_mem_add(&mem, "", 0);
     s->refuse = true;
     CHECK_EQ_INT(crto_journal_flush(&journal, &client, 0, &sum), CRTO_ERR_CONNECT);
+    CHECK_EQ_STR(journal.diag.msg, "cannot connect to 127.0.0.1:9000: connection failed");
+    CHECK_EQ_INT(sum.sent, 0);
     reboot();
     CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 3);
     crto_client_deinit(&client);
@@ -362,6 +366,8 @@ static void test_retries_stop_at_the_time_budget(void)
     crto_mem_then(&mem, r429, strlen(r429));
     crto_mem_then(&mem, r429, strlen(r429));
     CHECK_EQ_INT(crto_journal_flush(&journal, &client, 0, &sum), CRTO_ERR_RATE_LIMITED);
+    CHECK_EQ_STR(journal.diag.msg,
+                 "HTTP 429 from PATCH /2026-07/marketing-solutions/audience-segments/891/contact-list");
     CHECK_EQ_INT(mem.slept_ms, 30000); /* a second 30 s wait would pass the 50 s budget */
     CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 1);
     crto_client_deinit(&client);
@@ -405,6 +411,8 @@ static void test_a_refused_group_does_not_starve_the_others(void)
     crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
     crto_mem_then(&mem, ok_json(k_chunk_ok), strlen(ok_json(k_chunk_ok)));
     CHECK_EQ_INT(crto_journal_flush(&journal, &client, 2, &sum), CRTO_ERR_NOT_FOUND);
+    CHECK_EQ_STR(journal.diag.msg,
+                 "HTTP 404 from PATCH /2026-07/marketing-solutions/audience-segments/901/contact-list");
     CHECK_EQ_INT(sum.sent, 3); /* group 902 went */
     CHECK_EQ_INT(crto_journal_pending(&journal, &oldest), 2); /* group 901 waits, nothing lost */
     CHECK_EQ_INT(oldest, 1000);
