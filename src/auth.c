@@ -145,8 +145,7 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
                                      "token request refused: HTTP %d%s%s%s%s", status, r->problem_code[0] ? " " : "",
                                      r->problem_code, r->problem_detail[0] ? " - " : "", r->problem_detail);
             }
-        } else if (!(e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED || e == CRTO_ERR_RESET) ||
-                   failures >= c->cfg.retry_attempts) {
+        } else if (!crto_err_is_network(e) || failures >= c->cfg.retry_attempts) {
             return e;
         }
         if (e != CRTO_OK && p.reused && failures == 0) {

@@ -406,8 +406,12 @@ typedef struct {
 static crto_err_t flush_to_connection(void *arg, const uint8_t *data, size_t len)
 {
     send_ctx_t *s = arg;
-    *s->body_started = true;
-    return crto_conn_send_all(s->c, data, len, s->deadline);
+    uint64_t before = s->c->stats.bytes_sent;
+    crto_err_t e = crto_conn_send_all(s->c, data, len, s->deadline);
+    if (s->c->stats.bytes_sent != before) {
+        *s->body_started = true; /* bytes left: the server may act on them */
+    }
+    return e;
 }
 
 /* Every request, token requests included, passes the device's budget
@@ -494,8 +498,7 @@ crto_err_t crto_exchange(crto_client_t *c, const crto_exchange_t *x, crto_result
  * server's view of the request. */
 static bool network_error(crto_err_t e)
 {
-    return e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED || e == CRTO_ERR_RESET ||
-           e == CRTO_ERR_TLS;
+    return crto_err_is_network(e) || e == CRTO_ERR_TLS;
 }
 
 /* Wait before retry `attempt` as the policy says, unless that would take
@@ -591,14 +594,16 @@ crto_err_t crto_client_call(crto_client_t *c, const crto_request_t *req, crto_re
         if (!network_error(e) || (p.response_started && !req->idempotent)) {
             return e; /* an answer was under way: only a repeatable request may go again */
         }
+        if (p.body_started && !req->idempotent) {
+            /* The server may have acted on it, even on a kept-alive
+             * connection that died right after: only the caller can tell. */
+            return e;
+        }
         if (p.reused && !p.response_started && !stale_retried) {
-            /* A kept-alive connection the server had already closed: not a
-             * failure of the request, resend at once on a new one. */
+            /* A kept-alive connection the server had closed: not a failure
+             * of the request, resend at once on a new one. */
             stale_retried = true;
             continue;
-        }
-        if (p.body_started && !req->idempotent) {
-            return e; /* the server may have acted on it: only the caller can tell */
         }
         if (failures >= c->cfg.retry_attempts || !may_wait(c, failures + 1, 0, NULL, &waited)) {
             return e;

@@ -33,6 +33,19 @@ void crto_conn_close(crto_client_t *c)
     c->rx_len = 0;
 }
 
+/* A kept-alive connection is probed (a read that does not wait) before a
+ * request goes over it: a server that closed it while idle has left a FIN
+ * or a close_notify, and finding that now, before sending, means even a
+ * create can go on a fresh connection without any doubt that the server
+ * saw it. Any byte waiting is unsolicited: the connection is not reused. */
+static bool still_open(crto_client_t *c)
+{
+    uint8_t probe[1];
+    int32_t n = c->conn_ep->tls ? crto_tls_recv(&c->tls, probe, sizeof probe, 0)
+                                : c->port.recv(c->port.ctx, probe, sizeof probe, 0);
+    return n == 0;
+}
+
 crto_err_t crto_conn_open(crto_client_t *c, const crto_endpoint_t *ep, uint64_t deadline, bool *reused)
 {
     crto_err_t e;
@@ -40,7 +53,7 @@ crto_err_t crto_conn_open(crto_client_t *c, const crto_endpoint_t *ep, uint64_t 
     uint32_t timeout;
 
     *reused = false;
-    if (c->conn_ep != NULL && c->conn_reusable && crto_conn_same_endpoint(c->conn_ep, ep)) {
+    if (c->conn_ep != NULL && c->conn_reusable && crto_conn_same_endpoint(c->conn_ep, ep) && still_open(c)) {
         *reused = true;
         return CRTO_OK;
     }
@@ -72,8 +85,16 @@ crto_err_t crto_conn_open(crto_client_t *c, const crto_endpoint_t *ep, uint64_t 
     return CRTO_OK;
 }
 
+/* io_timeout_ms is the longest the peer may stay silent (take or give no
+ * byte); a wait that ends with nothing moved counts against it. */
+static bool silent_too_long(const crto_client_t *c, uint64_t quiet_since)
+{
+    return c->port.now_ms(c->port.ctx) - quiet_since >= c->cfg.io_timeout_ms;
+}
+
 crto_err_t crto_conn_send_all(crto_client_t *c, const uint8_t *data, size_t len, uint64_t deadline)
 {
+    uint64_t quiet_since = c->port.now_ms(c->port.ctx);
     while (len > 0) {
         uint32_t wait = budget(c, deadline);
         int32_t n;
@@ -86,8 +107,13 @@ crto_err_t crto_conn_send_all(crto_client_t *c, const uint8_t *data, size_t len,
             return crto_diag_set(&c->diag, e, "sending the request failed: %s", crto_err_str(e));
         }
         if (n == 0) {
+            if (silent_too_long(c, quiet_since)) {
+                return crto_diag_set(&c->diag, CRTO_ERR_TIMEOUT, "the server took no byte for %u ms",
+                                     (unsigned)c->cfg.io_timeout_ms);
+            }
             continue; /* the budget check above ends this */
         }
+        quiet_since = c->port.now_ms(c->port.ctx);
         c->stats.bytes_sent += (uint64_t)n;
         data += n;
         len -= (size_t)n;
@@ -97,6 +123,7 @@ crto_err_t crto_conn_send_all(crto_client_t *c, const uint8_t *data, size_t len,
 
 crto_err_t crto_conn_recv(crto_client_t *c, uint8_t *buf, size_t cap, uint64_t deadline, size_t *got)
 {
+    uint64_t quiet_since = c->port.now_ms(c->port.ctx);
     for (;;) {
         uint32_t wait = budget(c, deadline);
         int32_t n;
@@ -112,6 +139,10 @@ crto_err_t crto_conn_recv(crto_client_t *c, uint8_t *buf, size_t cap, uint64_t d
         if (n < 0) {
             *got = 0;
             return (crto_err_t)-n; /* the caller words the message: it knows where it was */
+        }
+        if (silent_too_long(c, quiet_since)) {
+            return crto_diag_set(&c->diag, CRTO_ERR_TIMEOUT, "no byte from the server for %u ms",
+                                 (unsigned)c->cfg.io_timeout_ms);
         }
     }
 }

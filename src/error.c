@@ -19,6 +19,7 @@ static const struct {
     [CRTO_ERR_WOULD_BLOCK] = { "CRTO_ERR_WOULD_BLOCK", "operation would block" },
     [CRTO_ERR_TIMEOUT] = { "CRTO_ERR_TIMEOUT", "timed out" },
     [CRTO_ERR_CONNECT] = { "CRTO_ERR_CONNECT", "connection failed" },
+    [CRTO_ERR_RESOLVE] = { "CRTO_ERR_RESOLVE", "host name not resolved" },
     [CRTO_ERR_CLOSED] = { "CRTO_ERR_CLOSED", "connection closed by peer" },
     [CRTO_ERR_RESET] = { "CRTO_ERR_RESET", "connection reset" },
     [CRTO_ERR_TLS] = { "CRTO_ERR_TLS", "TLS failure" },
@@ -51,6 +52,12 @@ const char *crto_err_str(crto_err_t err)
         return "unknown error";
     }
     return k_errors[err].text;
+}
+
+bool crto_err_is_network(crto_err_t err)
+{
+    return err == CRTO_ERR_TIMEOUT || err == CRTO_ERR_CONNECT || err == CRTO_ERR_RESOLVE || err == CRTO_ERR_CLOSED ||
+           err == CRTO_ERR_RESET;
 }
 
 #undef crto_diag_set /* the analyser-only macro of crto_error.h */

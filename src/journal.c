@@ -595,8 +595,7 @@ static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
 
 static bool network_failure(crto_err_t e)
 {
-    return e == CRTO_ERR_TIMEOUT || e == CRTO_ERR_CONNECT || e == CRTO_ERR_CLOSED || e == CRTO_ERR_RESET ||
-           e == CRTO_ERR_TLS || e == CRTO_ERR_CERT || e == CRTO_ERR_IO;
+    return crto_err_is_network(e) || e == CRTO_ERR_TLS || e == CRTO_ERR_CERT || e == CRTO_ERR_IO;
 }
 
 static bool all_acked(const crto_journal_t *j)

@@ -31,6 +31,7 @@ static int bio_send(void *arg, const unsigned char *buf, size_t len)
     crto_tls_t *tls = arg;
     int32_t n = tls->port->send(tls->port->ctx, buf, len, wait_budget(tls));
     if (n > 0) {
+        tls->last_io_ms = tls->port->now_ms(tls->port->ctx);
         return (int)n;
     }
     if (n == 0) {
@@ -44,6 +45,7 @@ static int bio_recv(void *arg, unsigned char *buf, size_t len)
     crto_tls_t *tls = arg;
     int32_t n = tls->port->recv(tls->port->ctx, buf, len, wait_budget(tls));
     if (n > 0) {
+        tls->last_io_ms = tls->port->now_ms(tls->port->ctx);
         return (int)n;
     }
     if (n == 0) {
@@ -149,14 +151,22 @@ crto_err_t crto_tls_handshake(crto_tls_t *tls, const char *host, uint64_t deadli
     offered =
         tls->have_session && strcmp(tls->host, host) == 0 && mbedtls_ssl_set_session(&tls->ssl, &tls->session) == 0;
     tls->deadline_ms = deadline_ms;
+    tls->last_io_ms = tls->port->now_ms(tls->port->ctx);
     for (;;) {
         rc = mbedtls_ssl_handshake(&tls->ssl);
         if (rc == 0) {
             break;
         }
-        if ((rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) &&
-            tls->port->now_ms(tls->port->ctx) < deadline_ms) {
-            continue;
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            uint64_t now = tls->port->now_ms(tls->port->ctx);
+            if (now - tls->last_io_ms >= tls->io_timeout_ms) {
+                /* io_timeout_ms bounds the peer's silence, not just one wait */
+                return crto_diag_set(diag, CRTO_ERR_TIMEOUT, "TLS handshake: nothing from %s for %u ms", host,
+                                     (unsigned)tls->io_timeout_ms);
+            }
+            if (now < deadline_ms) {
+                continue;
+            }
         }
         if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
             char why[120];

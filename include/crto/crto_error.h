@@ -8,6 +8,7 @@
 #ifndef CRTO_ERROR_H
 #define CRTO_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ typedef enum {
     CRTO_ERR_SERVER,       /* 5xx still after the retries                        */
     CRTO_ERR_ABORTED,      /* a caller callback asked to stop                   */
     CRTO_ERR_IO,           /* local I/O (file, storage) failed                  */
+    CRTO_ERR_RESOLVE,      /* the host name did not resolve (DNS)               */
     CRTO_ERR__COUNT
 } crto_err_t;
 
@@ -58,6 +60,12 @@ typedef struct {
 
 /* Short stable name of an error, e.g. "CRTO_ERR_TIMEOUT". Never NULL. */
 const char *crto_err_name(crto_err_t err);
+
+/* True for a failure of the network path rather than of the request: a
+ * name that did not resolve, a refused, timed-out, closed or reset
+ * connection. Such a failure says nothing about the request itself, so it
+ * may be retried (subject to the request's idempotency). */
+bool crto_err_is_network(crto_err_t err);
 
 /* One-line English description of an error. Never NULL. */
 const char *crto_err_str(crto_err_t err);

@@ -30,13 +30,16 @@ typedef struct crto_port {
     void *ctx; /* handed back to every function below; owned by the caller */
 
     /* Open a TCP connection to host:port (a DNS name or a literal address).
-     * Returns CRTO_OK, CRTO_ERR_CONNECT, CRTO_ERR_TIMEOUT. Required. */
+     * Returns CRTO_OK, CRTO_ERR_RESOLVE (the name did not resolve),
+     * CRTO_ERR_CONNECT, CRTO_ERR_TIMEOUT. Required. */
     crto_err_t (*connect)(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms);
 
     /* Send up to len bytes. Required. See the return convention above. */
     int32_t (*send)(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout_ms);
 
-    /* Receive up to len bytes, waiting at most timeout_ms. Required. */
+    /* Receive up to len bytes, waiting at most timeout_ms. Required.
+     * timeout_ms 0 must not wait: crto probes a kept-alive connection so
+     * before reusing it (0: still open; < 0: the server closed it). */
     int32_t (*recv)(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms);
 
     /* Close the connection if one is open; safe to call twice. Required. */

@@ -33,7 +33,8 @@ typedef struct {
     mbedtls_ssl_session session; /* last session, for resumption */
     const crto_port_t *port;     /* borrowed from the client          */
     uint64_t deadline_ms;        /* the current operation's deadline   */
-    uint32_t io_timeout_ms;      /* longest wait for one recv/send     */
+    uint32_t io_timeout_ms;      /* longest silence of the peer        */
+    uint64_t last_io_ms;         /* when bytes last moved              */
     bool initialised;
     bool have_session;
     bool resumed;             /* the last handshake resumed a session */

@@ -242,7 +242,7 @@ static crto_err_t resolve(crto_lwip_raw_t *s, const char *host, uint32_t start, 
     s->dns_wait = false;
     if (e != ERR_OK) {
         port_log(s, CRTO_LOG_WARN, "lwip: name lookup failed");
-        return CRTO_ERR_CONNECT;
+        return CRTO_ERR_RESOLVE;
     }
     return CRTO_OK;
 #else
@@ -251,7 +251,7 @@ static crto_err_t resolve(crto_lwip_raw_t *s, const char *host, uint32_t start, 
     (void)e;
     (void)start;
     (void)timeout_ms;
-    return CRTO_ERR_CONNECT; /* no DNS in this lwIP: literal addresses only */
+    return CRTO_ERR_RESOLVE; /* no DNS in this lwIP: literal addresses only */
 #endif
 }
 

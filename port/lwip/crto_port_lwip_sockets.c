@@ -93,7 +93,7 @@ static crto_err_t lookup(crto_lwip_sockets_t *s, const char *host, uint32_t star
     }
     if (e != ERR_INPROGRESS) {
         port_log(s, CRTO_LOG_WARN, "lwip: name lookup failed");
-        return CRTO_ERR_CONNECT;
+        return CRTO_ERR_RESOLVE;
     }
     for (;;) {
         LOCK_TCPIP_CORE();
@@ -117,7 +117,7 @@ static crto_err_t lookup(crto_lwip_sockets_t *s, const char *host, uint32_t star
     }
     if (!found) {
         port_log(s, CRTO_LOG_WARN, "lwip: name not found");
-        return CRTO_ERR_CONNECT;
+        return CRTO_ERR_RESOLVE;
     }
     return CRTO_OK;
 }
@@ -130,7 +130,7 @@ static crto_err_t lookup(crto_lwip_sockets_t *s, const char *host, uint32_t star
     (void)timeout_ms;
     if (netconn_gethostbyname(host, addr) != ERR_OK) {
         port_log(s, CRTO_LOG_WARN, "lwip: name lookup failed");
-        return CRTO_ERR_CONNECT;
+        return CRTO_ERR_RESOLVE;
     }
     return CRTO_OK;
 }

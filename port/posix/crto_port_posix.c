@@ -88,7 +88,7 @@ static crto_err_t posix_connect(void *ctx, const char *host, uint16_t port, uint
     hints.ai_socktype = SOCK_STREAM;
     (void)snprintf(service, sizeof service, "%u", (unsigned)port);
     if (getaddrinfo(host, service, &hints, &res) != 0) {
-        return CRTO_ERR_CONNECT;
+        return CRTO_ERR_RESOLVE;
     }
     /* Try every address (localhost may list ::1 before 127.0.0.1). */
     for (ai = res; ai != NULL; ai = ai->ai_next) {

@@ -352,7 +352,7 @@ def test_02_name_resolution_failure(t):
     lookup = time.monotonic() - t0
     check("02 name resolution: %s does not resolve on this host (%.2f s)" % (host, lookup), not resolved, "")
     _, secs = flush_fails(t, "02 name resolution", 8102, "https://%s" % host, 4,
-                          "crto: cannot connect to %s:443: connection failed" % host, "CRTO_ERR_CONNECT",
+                          "crto: cannot connect to %s:443: host name not resolved" % host, "CRTO_ERR_RESOLVE",
                           max_secs=RETRY_WAIT_MAX + 5 * lookup)
     print("# name resolution: %d attempts with backoff took %.1f s" % (1 + RETRY_ATTEMPTS, secs))
 
@@ -431,18 +431,6 @@ def test_18_server_error_until_attempts_run_out(t):
 
 
 # --------------------------------------------------------------------------
-# pending: not run until the fix lands (docs/faults.md, "Open findings")
-
-
-def pending_test_02_message_names_the_resolution_failure(t):
-    """A host that does not resolve is reported as such, not as a failed
-    connection: the posix port's connect returns CRTO_ERR_CONNECT for both
-    (getaddrinfo's failure is not passed on). Fails today."""
-    host = "crto-fault-test.invalid"
-    err, _ = flush_fails(t, "02 name resolution (pending)", 8199, "https://%s" % host, 4,
-                         "crto: cannot connect to %s:443: connection failed" % host, "CRTO_ERR_CONNECT")
-    check("02 name resolution (pending): stderr says the name did not resolve",
-          "resolve" in err.lower(), short(err))
 
 
 def main(argv):

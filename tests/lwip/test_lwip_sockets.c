@@ -202,7 +202,7 @@ static void test_connect_timeout(void)
 
 static void test_connect_unresolvable_and_unroutable(void)
 {
-    CHECK_EQ_INT(port.connect(port.ctx, "no-such-host.invalid", 80, 500), CRTO_ERR_CONNECT);
+    CHECK_EQ_INT(port.connect(port.ctx, "no-such-host.invalid", 80, 500), CRTO_ERR_RESOLVE);
     CHECK_EQ_INT(port.connect(port.ctx, "192.0.2.1", 80, 500), CRTO_ERR_CONNECT);
 }
 

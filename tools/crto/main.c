@@ -119,6 +119,7 @@ int cli_exit_for(crto_err_t e)
         return CLI_AUTH;
     case CRTO_ERR_TIMEOUT:
     case CRTO_ERR_CONNECT:
+    case CRTO_ERR_RESOLVE:
     case CRTO_ERR_CLOSED:
     case CRTO_ERR_RESET:
     case CRTO_ERR_TLS:
