@@ -109,7 +109,7 @@ void board_exit(int code) __attribute__((noreturn));
 #define MBEDTLS_SSL_CIPHERSUITES                                                                  \
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 
-/* A debug variant (make m4-arena) counts the arena's peak. */
+/* Counting the arena's peak (mbedtls_config_e2e.h for e2e.elf). */
 #ifdef CRTO_MPS2_MEMORY_DEBUG
 #define MBEDTLS_MEMORY_DEBUG
 #endif
