@@ -199,21 +199,32 @@ format-check:
 	else head -n 40 /tmp/crto-format.$$$$; echo "not ok - format: run make format"; echo "0 passed, 1 failed"; fi; \
 	rm -f /tmp/crto-format.$$$$
 
-# Static analysis of crto's own C (src/ and the host ports): cppcheck and
+# Static analysis of crto's own C (src/ and port/): cppcheck and
 # clang-tidy (checks and reasons in .clang-tidy, tools/lint/README.md).
 # Each prints its own "N passed, N failed"; any finding fails.
 LINT_SRC   = $(sort $(wildcard src/*.c port/posix/*.c port/mem/*.c))
 LINT_INC   = -Iinclude -Isrc -Iport/posix -Iport/mem
 LINT_FLAGS = -std=c11 $(LINT_INC)
+# The lwIP port is analysed against lwIP's headers and the host lwipopts
+# (the raw variant with its own NO_SYS=1 options).
+LINT_LWIP_INC = -Iport/lwip -isystem port/lwip/host -isystem $(LWIP_SRC)/src/include
+LINT_LWIP_RAW = port/lwip/crto_port_lwip_raw.c
+LINT_LWIP_SOCK = port/lwip/crto_port_lwip_sockets.c port/lwip/host/sys_arch.c port/lwip/host/tapif.c
+CPPCHECK = cppcheck -q --inline-suppr --suppressions-list=tools/lint/cppcheck.supp --error-exitcode=1 \
+	--enable=warning,style,performance,portability --std=c11 -UCRTO_CONFIG_FILE
+LINT_N = $(words $(LINT_SRC) $(LINT_LWIP_RAW) $(LINT_LWIP_SOCK))
 lint: lint-cppcheck lint-clang-tidy
-lint-cppcheck:
-	@if cppcheck -q --inline-suppr --suppressions-list=tools/lint/cppcheck.supp --error-exitcode=1 \
-	    --enable=warning,style,performance,portability --std=c11 -UCRTO_CONFIG_FILE $(LINT_INC) $(LINT_SRC); then \
-	    echo "ok - cppcheck: $(words $(LINT_SRC)) files, no finding"; echo "1 passed, 0 failed"; \
+lint-cppcheck: $(DEB_SRC)/.done
+	@if $(CPPCHECK) $(LINT_INC) $(LINT_SRC) && \
+	    $(CPPCHECK) -Iinclude -Iport/lwip -Iport/lwip/host/raw -Iport/lwip/host $(LINT_LWIP_RAW) && \
+	    $(CPPCHECK) -Iinclude -Iport/lwip -Iport/lwip/host $(LINT_LWIP_SOCK); then \
+	    echo "ok - cppcheck: $(LINT_N) files, no finding"; echo "1 passed, 0 failed"; \
 	else echo "not ok - cppcheck"; echo "0 passed, 1 failed"; fi
-lint-clang-tidy:
-	@if clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS) 2>/dev/null; then \
-	    echo "ok - clang-tidy: $(words $(LINT_SRC)) files, no finding"; echo "1 passed, 0 failed"; \
+lint-clang-tidy: $(DEB_SRC)/.done
+	@if clang-tidy --quiet $(LINT_SRC) -- $(LINT_FLAGS) 2>/dev/null && \
+	    clang-tidy --quiet $(LINT_LWIP_RAW) -- -std=c11 -Iinclude -isystem port/lwip/host/raw $(LINT_LWIP_INC) 2>/dev/null && \
+	    clang-tidy --quiet $(LINT_LWIP_SOCK) -- -std=c11 -Iinclude $(LINT_LWIP_INC) 2>/dev/null; then \
+	    echo "ok - clang-tidy: $(LINT_N) files, no finding"; echo "1 passed, 0 failed"; \
 	else echo "not ok - clang-tidy"; echo "0 passed, 1 failed"; fi
 
 # The test commands of one gateway target $(1): the cross build (one check,

@@ -214,11 +214,11 @@ static void port_log(crto_lwip_raw_t *s, crto_log_level_t level, const char *lin
 static crto_err_t resolve(crto_lwip_raw_t *s, const char *host, uint32_t start, uint32_t timeout_ms, ip_addr_t *addr)
 {
     size_t len = strlen(host);
-    err_t e;
     if (ipaddr_aton(host, addr)) {
         return CRTO_OK;
     }
 #if LWIP_DNS
+    err_t e;
     if (len == 0 || len >= sizeof s->dns_name) {
         return CRTO_ERR_CONNECT;
     }
@@ -248,7 +248,6 @@ static crto_err_t resolve(crto_lwip_raw_t *s, const char *host, uint32_t start, 
 #else
     (void)s;
     (void)len;
-    (void)e;
     (void)start;
     (void)timeout_ms;
     return CRTO_ERR_RESOLVE; /* no DNS in this lwIP: literal addresses only */
