@@ -16,11 +16,15 @@
 
 .PHONY: lwip-check lwip-build
 
-LWIP_RAW_DIR  := build/lwip-host-raw
-LWIP_SOCK_DIR := build/lwip-host-sockets
-LWIP_TAP_DIR  := build/lwip-host-tap
-# -gdwarf-4: valgrind 3.19 reads it with either compiler.
-LWIP_OPT      := -O2 -gdwarf-4
+# LWIP_PREFIX names the three build directories; the sanitizer build of
+# `make check` uses another prefix (and TARGET=host-asan, CC=clang).
+LWIP_PREFIX   ?= build/lwip-host
+LWIP_RAW_DIR  := $(LWIP_PREFIX)-raw
+LWIP_SOCK_DIR := $(LWIP_PREFIX)-sockets
+LWIP_TAP_DIR  := $(LWIP_PREFIX)-tap
+# -gdwarf-4: valgrind 3.19 reads it with either compiler. lwIP itself gets
+# OPT's sanitizer flags too, so a sanitizer build instruments all of it.
+LWIP_OPT      := -O2 -gdwarf-4 $(filter -fsanitize%,$(OPT))
 
 # lwIP 2.1.3's src/Filelists.mk, written out: the tree may not be fetched
 # yet when make reads this file.
@@ -41,14 +45,17 @@ LWIP_INC_TAP  := -isystem port/lwip/host/tap -isystem port/lwip/host -isystem $(
 # One host configuration: $(1) build dir, $(2) include flags, $(3) lwIP
 # files. Gives $(1)/liblwip.a (lwIP + sys_arch) and the pattern rules for
 # our own objects under $(1)/obj/.
+# -MD, not -MMD: lwipopts.h and arch/ come in through -isystem, and -MMD
+# leaves system headers out of the dependencies, so a changed option would
+# not rebuild anything.
 define lwip_host_config
 $(1)/lwip/%.o: $(LWIP_SRC)/src/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(LWIP_OPT) -w $(2) -MMD -MP -c $$< -o $$@
+	$$(CC) $(LWIP_OPT) -w $(2) -MD -MP -c $$< -o $$@
 
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) -gdwarf-4 -Iport/lwip -Itests -Isrc $(2) -MMD -MP -c $$< -o $$@
+	$$(CC) $$(ALL_CFLAGS) -gdwarf-4 -Iport/lwip -Itests -Isrc $(2) -MD -MP -c $$< -o $$@
 
 $(1)/liblwip.a: $(addprefix $(1)/lwip/,$(3:.c=.o)) $(1)/obj/port/lwip/host/sys_arch.o
 	@rm -f $$@
@@ -123,10 +130,20 @@ lwip-check: deps sources
 	@$(MAKE) --no-print-directory $(LIB) lwip-build
 	@sh tools/run_tests.sh $(LWIP_CHECK_TESTS)
 
+# The loopback suites again with ASan+UBSan: libcrto, the ports and lwIP
+# all instrumented (the TAP end-to-end needs root and runs once, above).
+LWIP_SAN_PREFIX := build/lwip-asan
+LWIP_SAN_TESTS := $(LWIP_SAN_PREFIX)-raw/test_lwip_raw $(LWIP_SAN_PREFIX)-raw/test_lwip_raw_client \
+	$(LWIP_SAN_PREFIX)-sockets/test_lwip_sockets $(LWIP_SAN_PREFIX)-sockets/test_lwip_sockets_client
+lwip-sanitize-build: sources
+	@$(MAKE) --no-print-directory TARGET=host-asan CC=clang OPT="$(SAN_OPT)" LWIP_PREFIX=$(LWIP_SAN_PREFIX) \
+	    $(LWIP_SAN_TESTS) >/dev/null
+.PHONY: lwip-sanitize-build
+
 # `make check` builds and runs the lwIP suites on the host only (a gateway
 # TARGET has its own check).
 ifeq ($(TARGET),host)
 check: sources
-CHECK_BUILD += $(LWIP_CHECK_BUILD)
-CHECK_TESTS += $(LWIP_CHECK_TESTS)
+CHECK_BUILD += $(LWIP_CHECK_BUILD) lwip-sanitize-build
+CHECK_TESTS += $(LWIP_CHECK_TESTS) $(LWIP_SAN_TESTS)
 endif
