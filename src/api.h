@@ -90,8 +90,13 @@ void crto_jw_kstr(crto_jw_t *w, bool *first, const char *key, const char *value)
 void crto_jw_kint(crto_jw_t *w, bool *first, const char *key, int64_t value);
 void crto_jw_kstrings(crto_jw_t *w, bool *first, const char *key, const crto_strings_t *list);
 void crto_jw_knillable(crto_jw_t *w, bool *first, const char *key, crto_nillable_t op, const char *value);
-/* `{"data":[` ... item writer per index ... `]}` */
-typedef void (*crto_item_writer_fn)(crto_jw_t *w, const void *items, uint32_t i);
+/* A NillableInt32: `"key":{"value":n}`, or `{"value":null}` for CRTO_CLEAR,
+ * nothing for CRTO_KEEP. */
+void crto_jw_knillable_int(crto_jw_t *w, bool *first, const char *key, crto_nillable_t op, int64_t value);
+/* Opens item i of a bulk body's data[] (a comma before all but the first):
+ * `{"id":"<id>","type":"<type>","attributes":{`, without the id when it is
+ * NULL. The caller writes the attributes and closes with `}}`. */
+void crto_api_item_open(crto_jw_t *w, uint32_t i, const char *id, const char *type);
 
 /* Read helpers over a parsed element. */
 bool crto_api_text(const crto_jdoc_t *doc, int obj, const char *key, char *out, size_t cap);

@@ -416,11 +416,8 @@ crto_err_t crto_api_ids_body(crto_jw_t *w, const char *const *ids, uint32_t n, c
     uint32_t i;
     (void)crto_jw_lit(w, "{\"data\":[");
     for (i = 0; i < n; i++) {
-        (void)crto_jw_lit(w, i > 0 ? ",{\"id\":" : "{\"id\":");
-        (void)crto_jw_str(w, ids[i], strlen(ids[i]));
-        (void)crto_jw_lit(w, ",\"type\":\"");
-        (void)crto_jw_lit(w, type);
-        (void)crto_jw_lit(w, "\",\"attributes\":{}}");
+        crto_api_item_open(w, i, ids[i], type);
+        (void)crto_jw_lit(w, "}}");
     }
     return crto_jw_lit(w, "]}");
 }

@@ -77,6 +77,34 @@ void crto_jw_knillable(crto_jw_t *w, bool *first, const char *key, crto_nillable
     }
 }
 
+void crto_jw_knillable_int(crto_jw_t *w, bool *first, const char *key, crto_nillable_t op, int64_t value)
+{
+    if (op == CRTO_KEEP) {
+        return;
+    }
+    crto_jw_key(w, first, key);
+    if (op == CRTO_CLEAR) {
+        (void)crto_jw_lit(w, "{\"value\":null}");
+    } else {
+        (void)crto_jw_lit(w, "{\"value\":");
+        (void)crto_jw_int(w, value);
+        (void)crto_jw_raw(w, "}", 1);
+    }
+}
+
+void crto_api_item_open(crto_jw_t *w, uint32_t i, const char *id, const char *type)
+{
+    (void)crto_jw_lit(w, i > 0 ? ",{" : "{");
+    if (id != NULL) {
+        (void)crto_jw_lit(w, "\"id\":");
+        (void)crto_jw_str(w, id, strlen(id));
+        (void)crto_jw_raw(w, ",", 1);
+    }
+    (void)crto_jw_lit(w, "\"type\":\"");
+    (void)crto_jw_lit(w, type);
+    (void)crto_jw_lit(w, "\",\"attributes\":{");
+}
+
 bool crto_api_text(const crto_jdoc_t *doc, int obj, const char *key, char *out, size_t cap)
 {
     int t = obj == CRTO_JSON_NONE ? CRTO_JSON_NONE : crto_jdoc_member(doc, obj, key);

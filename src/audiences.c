@@ -17,8 +17,7 @@ static crto_err_t create_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_ms_audience_create_t *a = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"type\":\"Audience\",\"attributes\":{"
-                                   : "{\"type\":\"Audience\",\"attributes\":{");
+        crto_api_item_open(w, i, NULL, "Audience");
         crto_jw_kstr(w, &first, "advertiserId", a->advertiser_id);
         crto_jw_kstr(w, &first, "name", a->name);
         if (a->description != NULL) {
@@ -40,9 +39,7 @@ static crto_err_t update_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_ms_audience_update_t *u = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"id\":" : "{\"id\":");
-        (void)crto_jw_str(w, u->id, strlen(u->id));
-        (void)crto_jw_lit(w, ",\"type\":\"Audience\",\"attributes\":{");
+        crto_api_item_open(w, i, u->id, "Audience");
         if (u->name != NULL) {
             crto_jw_kstr(w, &first, "name", u->name);
         }

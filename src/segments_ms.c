@@ -151,8 +151,7 @@ static crto_err_t create_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_ms_segment_create_t *s = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"type\":\"AudienceSegment\",\"attributes\":{"
-                                   : "{\"type\":\"AudienceSegment\",\"attributes\":{");
+        crto_api_item_open(w, i, NULL, "AudienceSegment");
         crto_jw_kstr(w, &first, "advertiserId", s->advertiser_id);
         crto_jw_kstr(w, &first, "name", s->name);
         if (s->description != NULL) {
@@ -173,9 +172,7 @@ static crto_err_t update_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_ms_segment_update_t *u = &items[i];
         bool first = true, f = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"id\":" : "{\"id\":");
-        (void)crto_jw_str(w, u->id, strlen(u->id));
-        (void)crto_jw_lit(w, ",\"type\":\"AudienceSegment\",\"attributes\":{");
+        crto_api_item_open(w, i, u->id, "AudienceSegment");
         if (u->name != NULL) {
             crto_jw_kstr(w, &first, "name", u->name);
         }
@@ -201,27 +198,8 @@ static crto_err_t update_body(void *arg, crto_jw_t *w)
             if (u->prospecting_users_type != NULL) {
                 crto_jw_kstr(w, &f, "usersType", u->prospecting_users_type);
             }
-            /* NillableInt32: {"value": n} or {"value": null} */
-            if (u->prospecting_days_min_op != CRTO_KEEP) {
-                crto_jw_key(w, &f, "daysSinceLastVisitMin");
-                (void)crto_jw_lit(w, "{\"value\":");
-                if (u->prospecting_days_min_op == CRTO_SET) {
-                    (void)crto_jw_int(w, u->prospecting_days_min);
-                } else {
-                    (void)crto_jw_lit(w, "null");
-                }
-                (void)crto_jw_raw(w, "}", 1);
-            }
-            if (u->prospecting_days_max_op != CRTO_KEEP) {
-                crto_jw_key(w, &f, "daysSinceLastVisitMax");
-                (void)crto_jw_lit(w, "{\"value\":");
-                if (u->prospecting_days_max_op == CRTO_SET) {
-                    (void)crto_jw_int(w, u->prospecting_days_max);
-                } else {
-                    (void)crto_jw_lit(w, "null");
-                }
-                (void)crto_jw_raw(w, "}", 1);
-            }
+            crto_jw_knillable_int(w, &f, "daysSinceLastVisitMin", u->prospecting_days_min_op, u->prospecting_days_min);
+            crto_jw_knillable_int(w, &f, "daysSinceLastVisitMax", u->prospecting_days_max_op, u->prospecting_days_max);
             (void)crto_jw_raw(w, "}", 1);
         }
         if (u->retargeting_visitors_type != NULL || u->retargeting_days_min >= 0 || u->retargeting_days_max >= 0) {

@@ -16,8 +16,7 @@ static crto_err_t create_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_rm_segment_create_t *s = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"type\":\"RetailMediaAudienceSegment\",\"attributes\":{"
-                                   : "{\"type\":\"RetailMediaAudienceSegment\",\"attributes\":{");
+        crto_api_item_open(w, i, NULL, "RetailMediaAudienceSegment");
         crto_jw_kstr(w, &first, "retailerId", s->retailer_id);
         crto_jw_kstr(w, &first, "name", s->name);
         if (s->description != NULL) {
@@ -40,9 +39,7 @@ static crto_err_t update_body(void *arg, crto_jw_t *w)
     for (i = 0; i < b->n; i++) {
         const crto_rm_segment_update_t *u = &items[i];
         bool first = true;
-        (void)crto_jw_lit(w, i > 0 ? ",{\"id\":" : "{\"id\":");
-        (void)crto_jw_str(w, u->id, strlen(u->id));
-        (void)crto_jw_lit(w, ",\"type\":\"RetailMediaAudienceSegment\",\"attributes\":{");
+        crto_api_item_open(w, i, u->id, "RetailMediaAudienceSegment");
         if (u->name != NULL) {
             crto_jw_kstr(w, &first, "name", u->name);
         }
