@@ -75,8 +75,12 @@ crto_err_t crto_api_bulk(crto_client_t *c, const char *method, const char *rest,
  * scope still without an id) gets the new id. */
 crto_err_t crto_api_on_created(void *arg, crto_jdoc_t *doc, int32_t index);
 
-/* An entity answered by id: its outcome gets the id (and size, if any). */
+/* An entity answered by id: its outcome gets the id. */
 crto_err_t crto_api_on_by_id(void *arg, crto_jdoc_t *doc, int32_t index);
+
+/* The same for a compute-sizes answer: the outcome gets the size too (an
+ * update or delete answer's "size" is not one it computed: size stays -1). */
+crto_err_t crto_api_on_sized(void *arg, crto_jdoc_t *doc, int32_t index);
 
 /* {"data":[{"id":..,"type":type,"attributes":{}},...]} */
 crto_err_t crto_api_ids_body(crto_jw_t *w, const char *const *ids, uint32_t n, const char *type);

@@ -392,21 +392,35 @@ crto_err_t crto_api_on_created(void *arg, crto_jdoc_t *doc, int32_t index)
     return CRTO_OK;
 }
 
-crto_err_t crto_api_on_by_id(void *arg, crto_jdoc_t *doc, int32_t index)
+/* The outcome of the request item the element names by id, or NULL. */
+static crto_outcome_t *by_id(const crto_bulk_ctx_t *b, crto_jdoc_t *doc)
 {
-    const crto_bulk_ctx_t *b = arg;
     char id[CRTO_ID_MAX + 1];
-    int a = crto_api_attributes(doc);
     uint32_t i;
-    (void)index;
     (void)crto_api_text(doc, 0, "id", id, sizeof id);
     for (i = 0; i < b->n; i++) {
         crto_outcome_t *o = crto_bulk_item(b->bulk, i);
         if (o != NULL && strcmp(b->ids[i], id) == 0) {
             memcpy(o->id, id, sizeof o->id);
-            o->size = crto_api_int(doc, a, "size");
-            break;
+            return o;
         }
+    }
+    return NULL;
+}
+
+crto_err_t crto_api_on_by_id(void *arg, crto_jdoc_t *doc, int32_t index)
+{
+    (void)index;
+    (void)by_id(arg, doc);
+    return CRTO_OK;
+}
+
+crto_err_t crto_api_on_sized(void *arg, crto_jdoc_t *doc, int32_t index)
+{
+    crto_outcome_t *o = by_id(arg, doc);
+    (void)index;
+    if (o != NULL) {
+        o->size = crto_api_int(doc, crto_api_attributes(doc), "size");
     }
     return CRTO_OK;
 }

@@ -121,7 +121,7 @@ crto_err_t crto_ms_audiences_compute_sizes(crto_client_t *c, const char *const *
     crto_err_t e = crto_api_check_ids(c, "audience id", ids, n);
     return e != CRTO_OK ? e
                         : crto_api_bulk(c, "POST", "/marketing-solutions/audiences/compute-sizes", ids_body,
-                                        crto_api_on_by_id, &b);
+                                        crto_api_on_sized, &b);
 }
 
 /* ------------------------------------------------------------ search */

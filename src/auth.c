@@ -138,12 +138,15 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
             int status = r->http.status;
             if (!crto_retry_status(status) || failures >= c->cfg.retry_attempts) {
                 /* 400/401 mean the credentials are wrong: never loop on them. */
+                crto_err_t code =
+                    status == 400 || status == 401 || status == 403 ? CRTO_ERR_AUTH : crto_status_error(status);
                 c->diag.http_status = status;
-                return crto_diag_set(&c->diag,
-                                     status == 400 || status == 401 || status == 403 ? CRTO_ERR_AUTH
-                                                                                     : crto_status_error(status),
-                                     "token request refused: HTTP %d%s%s%s%s", status, r->problem_code[0] ? " " : "",
-                                     r->problem_code, r->problem_detail[0] ? " - " : "", r->problem_detail);
+                if (code == CRTO_OK) {
+                    code = CRTO_ERR_HTTP; /* a 2xx other than 200 is no token answer (RFC 6749 5.1) */
+                }
+                return crto_diag_set(&c->diag, code, "token request refused: HTTP %d%s%s%s%s", status,
+                                     r->problem_code[0] ? " " : "", r->problem_code, r->problem_detail[0] ? " - " : "",
+                                     r->problem_detail);
             }
         } else if (!crto_err_is_network(e) || failures >= c->cfg.retry_attempts) {
             return e;

@@ -169,6 +169,9 @@ static bool read_record(crto_journal_t *j, uint64_t off, record_t *r, uint64_t *
         }
         r->count = get32(p + k);
         r->through = get64(p + k + 4);
+        if (r->through > off) {
+            return false; /* an ACK only covers items before it: this one is corrupt */
+        }
     }
     *next = off + HEAD + plen + TAIL;
     return true;
@@ -250,13 +253,35 @@ static bool next_valid(crto_journal_t *j, uint64_t off, uint64_t size, record_t 
     return false;
 }
 
-/* One pass over the log: group accounting, then the oldest pending time. */
+/* The record at off, or when that one is corrupt the next whole one before
+ * end (as recovery skipped it); false when none is left. */
+static bool read_whole(crto_journal_t *j, uint64_t *off, uint64_t end, record_t *r, uint64_t *next)
+{
+    uint64_t at;
+    if (read_record(j, *off, r, next)) {
+        return true;
+    }
+    if (!next_valid(j, *off + 1, end, r, &at, next)) {
+        return false;
+    }
+    *off = at;
+    return true;
+}
+
+/* Two passes over the log: group accounting, then acknowledgement by
+ * position and the oldest pending time. A group's acked count is its items
+ * before its last ACK's "through", not the ACKs' counts: a count that does
+ * not match the log must never make a pending item look delivered. */
 static crto_err_t scan(crto_journal_t *j, uint64_t size, uint64_t *records, bool *bad)
 {
     uint64_t off = 0, next = 0, at = 0;
+    uint64_t acked[CRTO_JOURNAL_GROUPS], acked_end[CRTO_JOURNAL_GROUPS];
     record_t r;
     int pass;
+    uint32_t i;
     *bad = false;
+    memset(acked, 0, sizeof acked);
+    memset(acked_end, 0, sizeof acked_end);
     for (pass = 0; pass < 2; pass++) {
         off = 0;
         *records = 0;
@@ -280,13 +305,23 @@ static crto_err_t scan(crto_journal_t *j, uint64_t size, uint64_t *records, bool
                 } else if (pass == 0) {
                     g->acked += r.count;
                     g->acked_through = r.through;
-                } else if (r.kind == KIND_ITEM && off >= g->acked_through && g->oldest_time == 0) {
+                } else if (r.kind == KIND_ITEM && off < g->acked_through) {
+                    acked[g - j->groups]++;
+                    acked_end[g - j->groups] = next;
+                } else if (r.kind == KIND_ITEM && g->oldest_time == 0) {
                     g->oldest_time = r.time != 0 ? r.time : 1;
                 }
             }
             (*records)++;
             off = next;
         }
+    }
+    for (i = 0; i < j->n_groups; i++) {
+        /* and the flush resumes right after the last of them, on a record
+         * boundary of this walk (a "through" inside a record would let a
+         * resumed read fall out of step with it) */
+        j->groups[i].acked = acked[i];
+        j->groups[i].acked_through = acked_end[i];
     }
     *bad = off < size;
     j->end = off;
@@ -485,9 +520,12 @@ crto_err_t crto_journal_verify(crto_journal_t *j, uint64_t *records)
 typedef struct {
     crto_journal_t *j;
     const crto_journal_group_t *g;
-    uint64_t pos;      /* next record to read                       */
-    uint32_t line;     /* ordinal of the last item handed over      */
-    uint64_t last_end; /* end of the last item handed over          */
+    uint64_t pos;        /* next record to read                       */
+    uint32_t line;       /* ordinal of the last item handed over      */
+    uint64_t last_end;   /* end of the last item handed over          */
+    uint64_t acked_base; /* the group's acked count when the flush began */
+    uint32_t max_line;   /* the furthest item read, and its end: the     */
+    uint64_t max_end;    /* uploader may read past a chunk's last item   */
     char text[CRTO_JOURNAL_TEXT_MAX + 1];
     crto_err_t ack_err;
 } group_source_t;
@@ -499,8 +537,8 @@ static crto_err_t src_next(void *arg, const char **text, size_t *len, uint32_t *
     record_t r;
     uint64_t next;
     while (s->pos < s->j->end) {
-        if (!read_record(s->j, s->pos, &r, &next)) {
-            return CRTO_ERR_IO; /* it was complete at open: the storage changed under us */
+        if (!read_whole(s->j, &s->pos, s->j->end, &r, &next)) {
+            break; /* only corrupt bytes are left, which recovery skipped too */
         }
         s->pos = next;
         if (r.kind != KIND_ITEM || r.product != s->g->product || r.op != s->g->op || r.type != s->g->type ||
@@ -522,6 +560,10 @@ static crto_err_t src_next(void *arg, const char **text, size_t *len, uint32_t *
         *text = s->text;
         *line = ++s->line;
         s->last_end = next;
+        if (s->line > s->max_line) {
+            s->max_line = s->line;
+            s->max_end = next;
+        }
         return CRTO_OK;
     }
     *text = NULL;
@@ -553,7 +595,7 @@ static uint32_t first_pending_time(crto_journal_t *j, const crto_journal_group_t
     if (g->items <= g->acked) {
         return 0;
     }
-    while (off < j->end && read_record(j, off, &r, &next)) {
+    while (off < j->end && read_whole(j, &off, j->end, &r, &next)) {
         if (r.kind == KIND_ITEM && r.product == g->product && r.op == g->op && r.type == g->type &&
             strcmp(r.segment, g->segment_id) == 0) {
             return r.time != 0 ? r.time : 1;
@@ -563,10 +605,9 @@ static uint32_t first_pending_time(crto_journal_t *j, const crto_journal_group_t
     return 0;
 }
 
-/* Criteo took the chunk: record it durably before anything else. */
-static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
+/* Record durably that the group's items up to s->last_end are settled. */
+static void settle(group_source_t *s, uint32_t identifiers)
 {
-    group_source_t *s = arg;
     crto_journal_t *j = s->j;
     crto_journal_group_t *g = (crto_journal_group_t *)(uintptr_t)s->g;
     record_t r;
@@ -577,7 +618,7 @@ static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
     r.op = g->op;
     r.type = g->type;
     memcpy(r.segment, g->segment_id, sizeof r.segment);
-    r.count = res->identifiers;
+    r.count = identifiers;
     r.through = s->last_end;
     e = append(j, &r, j->st.capacity);
     if (e == CRTO_OK) {
@@ -588,9 +629,19 @@ static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
         s->ack_err = e;
         return;
     }
-    g->acked += res->identifiers;
+    /* By position, like recovery: every item handed over up to last_end is
+     * settled, including one the uploader rejected (it would be rejected
+     * again; counting only the identifiers sent would keep it pending, and
+     * the log from ever starting afresh). */
+    g->acked = s->acked_base + s->line;
     g->acked_through = s->last_end;
     g->oldest_time = first_pending_time(j, g);
+}
+
+/* Criteo took the chunk: record it durably before anything else. */
+static void on_chunk_done(void *arg, const crto_chunk_result_t *res)
+{
+    settle(arg, res->identifiers);
 }
 
 static bool network_failure(crto_err_t e)
@@ -631,6 +682,7 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
         src.j = j;
         src.g = g;
         src.pos = g->acked_through;
+        src.acked_base = g->acked;
         job.product = g->product;
         job.op = g->op;
         job.type = g->type;
@@ -643,6 +695,14 @@ crto_err_t crto_journal_flush(crto_journal_t *j, crto_client_t *client, uint32_t
         job.on_chunk = on_chunk_done;
         job.cb_arg = &src;
         e = crto_contact_list_upload(client, &job, &sum);
+        if (e == CRTO_OK && src.ack_err == CRTO_OK && src.acked_base + src.max_line > g->acked) {
+            /* The upload is over and went well: items read after the last
+             * chunk Criteo took were rejected by the uploader (or the whole
+             * group was, and nothing was sent); they are settled too. */
+            src.line = src.max_line;
+            src.last_end = src.max_end;
+            settle(&src, 0);
+        }
         if (e == CRTO_OK && src.ack_err != CRTO_OK) {
             e = src.ack_err;
         }

@@ -189,14 +189,29 @@ static const char *sp_key_start(crto_jsplit_t *s, uint8_t c)
 static const char *sp_struct(crto_jsplit_t *s, uint8_t c)
 {
     if (s->state == SP_KEY) {
-        if (s->esc) {
-            s->esc = 0;
+        /* esc: 1 after a backslash; 5..2 while the four hex digits of a
+         * \u escape are due (RFC 8259 7) */
+        if (s->esc == 1) {
+            if (c == 'u') {
+                s->esc = 5;
+            } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+                s->esc = 0;
+            } else {
+                return "invalid escape in a member name";
+            }
+        } else if (s->esc > 1) {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return "invalid \\u escape in a member name";
+            }
+            s->esc = s->esc == 2 ? 0 : (uint8_t)(s->esc - 1);
         } else if (c == '\\') {
             s->esc = 1;
         } else if (c == '"') {
             s->key[s->key_len] = '\0';
             s->state = SP_COLON;
             return NULL;
+        } else if (c < 0x20) {
+            return "control character in a member name";
         }
         /* Names longer than the buffer are cut: the known ones are short. */
         if (s->key_len < sizeof s->key - 1) {

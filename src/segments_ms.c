@@ -367,7 +367,7 @@ crto_err_t crto_ms_segments_compute_sizes(crto_client_t *c, const char *const *i
         return e;
     }
     return crto_api_bulk(c, "POST", "/marketing-solutions/audience-segments/compute-sizes", segment_ids_body,
-                         crto_api_on_by_id, &b);
+                         crto_api_on_sized, &b);
 }
 
 /* ------------------------------------------------------------ search */

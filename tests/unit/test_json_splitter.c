@@ -317,6 +317,8 @@ static void test_tricky_strings(void)
                  "data[4]={\"k\":\"\\\\\"}\n"
                  "t=\"]}{[\"\n"
                  "]=\"\\\"\"\n");
+    /* A \u escape in a name is checked and kept as written. */
+    expect_split("{\"a\\u0062\":[1]}", "a\\u0062[0]=1\n");
     /* A name with an escaped quote stays as written. */
     expect_split("{\"a\\\"b\":1}", "a\\\"b=1\n");
 }
@@ -424,6 +426,9 @@ static void test_malformed_top_level(void)
         "{\"a\":1[]}",
         "{a:1}",
         "{\"a\",1}",
+        "{\"\\q\":1}",          /* a bad escape in a member name */
+        "{\"\x01\":1}",          /* a raw control byte in one */
+        "{\"\\u00g1\":1}",      /* a \u without four hex digits */
     };
     size_t i;
 
