@@ -24,21 +24,26 @@ static crto_err_t file_next(void *arg, const char **text, size_t *len, uint32_t 
         size_t end = 0;  /* ... up to the last non-blank one     */
         bool started = false, too_long = false, any = false;
         int c;
-        while ((c = getc(fs->f)) != EOF && c != '\n') {
+        /* One lock per line, not per byte: getc() takes the stream's lock
+         * for every character, a third of the upload's reading cost. */
+        flockfile(fs->f);
+        while ((c = getc_unlocked(fs->f)) != EOF && c != '\n') {
             any = true;
-            if (!started && blank(c)) {
+            if (c <= ' ' && blank(c)) {
+                if (started && kept < sizeof fs->buf) {
+                    fs->buf[kept++] = (char)c; /* inside: kept; trailing: cut by end */
+                }
                 continue;
             }
             started = true;
             if (kept < sizeof fs->buf) {
                 fs->buf[kept++] = (char)c;
-                if (!blank(c)) {
-                    end = kept;
-                }
-            } else if (!blank(c)) {
+                end = kept;
+            } else {
                 too_long = true;
             }
         }
+        funlockfile(fs->f);
         if (c == EOF && ferror(fs->f)) {
             return CRTO_ERR_IO;
         }

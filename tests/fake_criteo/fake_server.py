@@ -128,6 +128,10 @@ class FakeCriteo:
             raise FakeCriteoError("admin %s %s: HTTP %d %s" % (
                 method, path, e.code, e.read().decode("utf-8", "replace"))) from None
 
+    def ciphers(self):
+        """[protocol, cipher] of each TLS handshake, as OpenSSL names them."""
+        return self._admin("GET", "/_admin/ciphers")["ciphers"]
+
     def server_names(self):
         """The SNI each TLS handshake carried (None where a client sent none)."""
         return self._admin("GET", "/_admin/server_names")["server_names"]

@@ -512,6 +512,9 @@ def test_tls(fc):
     check("TLS 1.2 session resumption counted",
           reused and st["resumed_sessions"] == base["resumed_sessions"] + 1
           and st["tls_handshakes"] == base["tls_handshakes"] + 2, st)
+    ciphers = fc.ciphers()
+    check("admin: protocol and cipher of each handshake",
+          len(ciphers) >= 2 and ciphers[-1][0] == "TLSv1.2" and "GCM" in ciphers[-1][1], ciphers)
 
     api = Api(fc, host="127.0.0.1")
     s, _, _ = api.call("POST", "/oauth2/token", TOKEN_FORM,
@@ -649,7 +652,30 @@ def test_second_server():
               "(token and admin calls not recorded)",
               files == ["000001-UpdateContactListByAudienceSegment.json"] and recorded == body
               and fc.requests()[-1]["body_file"] == files[0], files)
+        # The sink's fast path (compact body, all SHA-256 hex) must count
+        # exactly what the full parse would; anything else takes the full path.
+        many = [sha("f%d@x.y" % i) for i in range(50000)]
+        s, _, b = api.patch(301, amendment("add", "email", many))
+        check("sink fast path: 50,000 hashes counted, all valid",
+              s == 200 and b["data"]["attributes"]["nbValidIdentifiers"] == 50000
+              and b["data"]["attributes"]["nbInvalidIdentifiers"] == 0
+              and fc.requests()[-1]["identifiers"] == 50000, b)
+        odd = many[:3] + [many[3].upper(), "a@b.c", many[4][:63]]
+        s, _, b = api.patch(301, amendment("add", "email", odd))
+        check("sink: upper-case hex, a plain e-mail and a short hash take the full path",
+              s == 200 and b["data"]["attributes"]["nbValidIdentifiers"] == 4
+              and b["data"]["attributes"]["nbInvalidIdentifiers"] == 2, b)
+        spaced = json.dumps(json.loads(amendment("add", "email", many[:5]))).encode()
+        s, _, b = api.patch(301, spaced)
+        check("sink: a body with spaces is parsed and counted the same",
+              s == 200 and b["data"]["attributes"]["nbValidIdentifiers"] == 5, b)
+        too_many = amendment("add", "email", many + many[:1])
+        s, _, b = api.patch(301, too_many)
+        check("sink: 50,001 hashes refused as the full path refuses them",
+              s == 400 and "at most 50000" in json.dumps(b), b)
         st = fc.stats()
+        check("server time is accounted", st["server_cpu_seconds"] > 0
+              and st["server_answer_seconds"] > 0, st)
         check("plain: connections counted, no TLS handshakes",
               st["connections"] == 1 and st["tls_handshakes"] == 0, st)
         time.sleep(1.1)

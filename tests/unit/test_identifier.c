@@ -545,10 +545,57 @@ static void test_phone_national_with_a_default_country_code(void)
                  CRTO_ERR_IDENTIFIER);
 }
 
+/* normalise() checks and lower-cases eight bytes at a time. Every byte
+ * value at every position of a word must give what the byte-by-byte rules
+ * give: ASCII capitals lowered, everything else (digits, the separator '@' and '[' just
+ * outside 'A'..'Z', UTF-8 bytes) unchanged, no hash involved. */
+static void test_email_case_folding_is_exact_for_every_byte(void)
+{
+    static const char *const pieces[] = { "A", "Z", "a", "z", "[", "`", "{", "0", "9", "_", "~", "\xc3\x84", "\xc3\xa9" };
+    char in[64], want[64];
+    size_t p, pos;
+    for (p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        for (pos = 0; pos < 17; pos++) {
+            size_t k, n = 0;
+            for (k = 0; k < pos; k++) {
+                in[n++] = (char)('B' + (char)(k % 20)); /* capitals around it too */
+            }
+            n += (size_t)snprintf(in + n, sizeof in - n, "%sQ@Ex.COM", pieces[p]);
+            for (k = 0; k <= n; k++) {
+                char c = in[k];
+                want[k] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+            }
+            CHECK_EQ_INT(norm(CRTO_ID_EMAIL, in, false), CRTO_OK);
+            CHECK_EQ_STR(g_out, want);
+        }
+    }
+}
+
+/* A space, control character or DEL is found, and named by its byte, in
+ * any position of an eight-byte word. */
+static void test_bad_byte_found_in_every_word_position(void)
+{
+    static const char bad[] = { ' ', 0x01, 0x1f, 0x7f };
+    size_t b, pos;
+    for (b = 0; b < sizeof bad; b++) {
+        for (pos = 1; pos < 20; pos++) {
+            char in[40];
+            char want[48];
+            memcpy(in, "abcdefghijklmnopqrstuvw@example.com", 36);
+            in[pos] = bad[b];
+            CHECK_EQ_INT(norm(CRTO_ID_EMAIL, in, true), CRTO_ERR_IDENTIFIER);
+            (void)snprintf(want, sizeof want, "at byte %zu", pos + 1);
+            CHECK(contains(g_diag.msg, want));
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_phone_national_with_a_default_country_code);
     RUN(test_sha256_vector);
+    RUN(test_email_case_folding_is_exact_for_every_byte);
+    RUN(test_bad_byte_found_in_every_word_position);
     RUN(test_email_hashed);
     RUN(test_prehashed_passes_through_lowercased);
     RUN(test_email_no_hash);
