@@ -187,8 +187,8 @@ static uint64_t swar_has_space(uint64_t x)
 static uint64_t swar_lower(uint64_t x)
 {
     uint64_t low7 = x & ~HIGHS8;
-    uint64_t ge_a = low7 + (0x80u - 'A') * ONES8;  /* high bit: low 7 bits >= 'A' */
-    uint64_t gt_z = low7 + (0x7Fu - 'Z') * ONES8;  /* high bit: low 7 bits >  'Z' */
+    uint64_t ge_a = low7 + (0x80u - 'A') * ONES8; /* high bit: low 7 bits >= 'A' */
+    uint64_t gt_z = low7 + (0x7Fu - 'Z') * ONES8; /* high bit: low 7 bits >  'Z' */
     uint64_t upper = (ge_a ^ gt_z) & ~x & HIGHS8; /* and the byte is ASCII     */
     return x | (upper >> 2);                      /* 0x80 >> 2 == 0x20          */
 }
