@@ -383,6 +383,6 @@ $(SIZE_DIR)/host/%.o: src/%.c
 clean:
 	rm -rf build
 
-include $(sort $(wildcard port/*/rules.mk boards/*/rules.mk tests/*/rules.mk))
+include $(sort $(wildcard port/*/rules.mk boards/*/rules.mk tests/*/rules.mk)) tools/bench/rules.mk
 
 -include $(LIB_OBJ:.o=.d) $(POSIX_OBJ:.o=.d) $(MEM_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -71,13 +71,16 @@ static crto_err_t size_chunk(chunk_ctx_t *ctx)
 
     ctx->n = 0;
     ctx->ids_len = 0;
+    crto_diag_clear(&why);
     e = job->source.seek(job->source.arg, &ctx->start);
     while (e == CRTO_OK && ctx->n < ctx->chunk_size) {
         const char *text = NULL;
         size_t len = 0, json_len = 0;
         uint32_t line = 0;
         e = job->source.next(job->source.arg, &text, &len, &line);
-        crto_diag_clear(&why);
+        if (why.err != CRTO_OK) {
+            crto_diag_clear(&why); /* only after a rejection: a memset per line costs more than the JSON */
+        }
         if (e == CRTO_ERR_TOO_LARGE) {
             /* a line the source could not hold: reject it, read on */
             (void)crto_diag_set(&why, CRTO_ERR_IDENTIFIER, "identifier is longer than %u bytes",
@@ -149,19 +152,21 @@ static crto_err_t produce_body(void *arg, crto_jw_t *w)
         if (text == NULL) {
             return crto_diag_set(&ctx->c->diag, CRTO_ERR_IO, "the identifier source changed while it was uploaded");
         }
-        /* item = [','] '"' identifier '"' when it needs no escaping */
+        /* item = ',' '"' identifier '"' when it needs no escaping: one
+         * write per identifier, the comma included */
         if (crto_identifier_normalise_with(job->rules, job->type, text, len, hashing(job), item + 2, sizeof item - 3,
                                            &out_len, NULL) != CRTO_OK) {
             continue; /* rejected in the sizing pass already */
         }
-        if (i > 0) {
-            (void)crto_jw_raw(w, ",", 1);
-        }
         if (out_len == CRTO_SHA256_HEX_LEN && hashing(job)) {
+            item[0] = ',';
             item[1] = '"';
             item[2 + out_len] = '"';
-            (void)crto_jw_raw(w, item + 1, out_len + 2);
+            (void)crto_jw_raw(w, i > 0 ? item : item + 1, i > 0 ? out_len + 3 : out_len + 2);
         } else {
+            if (i > 0) {
+                (void)crto_jw_raw(w, ",", 1);
+            }
             (void)crto_jw_str(w, item + 2, out_len);
         }
         i++;

@@ -7,6 +7,8 @@
 #                             and armhf architectures, Debian's cross gcc,
 #                             multiarch libmbedtls-dev and qemu-user
 #                             (boards/linux-gateway/)
+#   sh tools/deps.sh bench    curl, which make bench (and its check in make
+#                             check) compares crto with
 #   sh tools/deps.sh m4       the bare-metal Cortex-M4 toolchain (arm-none-eabi-gcc,
 #                             newlib) and qemu-system-arm for boards/mps2-an386
 #                             and `make size`
@@ -14,7 +16,7 @@
 set -eu
 
 PKGS="libmbedtls-dev libjsmn-dev openssl ca-certificates python3 clang libclang-rt-14-dev clang-format clang-tidy gcovr
-cppcheck binutils valgrind"
+cppcheck binutils valgrind curl"
 CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libmbedtls-dev:arm64
 gcc-arm-linux-gnueabihf libc6-dev-armhf-cross libmbedtls-dev:armhf qemu-user"
 CROSS_ARCHS="arm64 armhf"
@@ -25,7 +27,8 @@ case "$mode" in
     host) ;;
     cross) PKGS=$CROSS_PKGS ;;
     m4) PKGS=$M4_PKGS ;;
-    *) echo "usage: sh tools/deps.sh [cross|m4]" >&2; exit 2 ;;
+    bench) PKGS="curl valgrind" ;;
+    *) echo "usage: sh tools/deps.sh [cross|m4|bench]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -135,9 +135,15 @@ typedef struct crto_client {
     /* windows */
     uint8_t rx[CRTO_HTTP_RX_WINDOW];
     size_t rx_len;
-    uint8_t tx[CRTO_HTTP_TX_WINDOW];
-    crto_jsplit_t split;
-    crto_jdoc_t doc;
+    /* A request is written (tx, wiped when sent) before its answer is
+     * parsed (split, doc): one memory serves both, in turn. */
+    union {
+        uint8_t tx[CRTO_HTTP_TX_WINDOW];
+        struct {
+            crto_jsplit_t split;
+            crto_jdoc_t doc;
+        };
+    };
 
     uint64_t rand_state;       /* jitter for backoff                      */
     crto_rate_budget_t budget; /* spaces this device's calls              */

@@ -46,9 +46,15 @@ typedef struct {
     FILE *f;
     uint32_t line;
     char buf[CRTO_IDENTIFIER_MAX];
+    /* Read-ahead: lines are cut out of whole blocks with memchr instead of
+     * a character at a time (a tenth of the instructions; make bench). */
+    char blk[CRTO_FILE_SOURCE_BLOCK];
+    size_t blk_pos, blk_len;
 } crto_file_source_t;
 
-/* Bind src to a file source over f. Errors: CRTO_ERR_IO (not seekable). */
+/* Bind src to a file source over f, from f's current position. It reads f
+ * ahead by up to CRTO_FILE_SOURCE_BLOCK bytes; its tell and seek account
+ * for that. Errors: CRTO_ERR_IO (not seekable). */
 crto_err_t crto_file_source_init(crto_file_source_t *fs, FILE *f, crto_id_source_t *src);
 
 /* Journal storage in a directory: DIR/journal.crto, appended with

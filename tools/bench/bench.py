@@ -61,6 +61,7 @@ FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
 
 RUSAGE = None   # tools/bench/rusage.c, built by make bench
 WORK = None
+RECORDED = {}   # what the untimed run delivered (record_bodies)
 
 
 class BenchError(RuntimeError):
@@ -159,6 +160,7 @@ def record_bodies(crto, emails, norm, work):
     for b in bodies:
         with open(b, "rb") as f:
             got.extend(json.load(f)["data"]["attributes"]["identifiers"])
+    RECORDED.update(received=len(got), distinct_right=len(set(got) & want), lines=len(want))
     if len(got) != len(want) or set(got) != want:
         raise BenchError("recording run: the server received %d identifiers, %d expected, "
                          "%d of them right" % (len(got), len(want), len(set(got) & want)))
@@ -202,6 +204,7 @@ def run_crto(crto, emails, work, count):
         wall, cpu, rss, rc, err = timed(crto_cmd(crto, fc, emails), env_for_crto(),
                                         os.path.join(work, "crto.json"))
         srv = server_figures(fc)
+        srv["ids"] = sum(r.get("identifiers") or 0 for r in fc.requests() if r["method"] == "PATCH")
     if rc != 0:
         raise BenchError("crto exited %d: %s" % (rc, err.strip()[-400:]))
     with open(os.path.join(work, "crto.json")) as f:
@@ -362,6 +365,32 @@ def report(args, count, crto_runs, curl_runs, sha_runs, cipher, instr_text):
     return text
 
 
+def check(count, crto_runs, curl_runs):
+    """The targets that do not depend on time, as tests (make check)."""
+    chunks = -(-count // CHUNK)
+    results = []
+    for r in crto_runs:
+        results.append(("%d identifiers arrived in %d requests, plus 1 token request (got %d in %d + %d)"
+                        % (count, chunks, r["ids"], r["api_requests"], r["token_requests"]),
+                        r["ids"] == count and r["api_requests"] == chunks and r["token_requests"] == 1))
+        results.append(("one TLS handshake, one connection",
+                        r["handshakes"] == 1 and r["connections"] == 1))
+        results.append(("peak RSS %d KiB <= 4 MiB" % r["rss_kib"], r["rss_kib"] <= 4096))
+    suites = {tuple(c) for r in crto_runs + curl_runs for c in r["ciphers"]}
+    results.append(("crto and curl used one cipher suite: %s" % sorted(suites), len(suites) == 1))
+    rec = RECORDED
+    results.insert(0, ("the untimed run delivered the SHA-256 of each of the %d normalised lines "
+                       "once (%d received, %d right)" % (count, rec.get("received", 0),
+                                                         rec.get("distinct_right", 0)),
+                       rec.get("received") == count == rec.get("distinct_right") == rec.get("lines")))
+    failed = 0
+    for name, ok in results:
+        print("%s - %s" % ("ok" if ok else "not ok", name))
+        failed += 0 if ok else 1
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--crto", required=True)
@@ -373,6 +402,9 @@ def main(argv):
     ap.add_argument("--write", help="also write the report into this Markdown file, "
                                     "between its BENCH markers")
     ap.add_argument("--instr", help="a file with the instruction-count table to include")
+    ap.add_argument("--check", action="store_true",
+                    help="check what does not depend on time (requests, handshakes, peak "
+                         "RSS, the cipher) and end with \"N passed, N failed\"")
     args = ap.parse_args(argv[1:])
 
     global RUSAGE, WORK
@@ -401,6 +433,8 @@ def main(argv):
                 i + 1, crto_runs[-1]["wall"], curl_runs[-1]["wall"], sha_runs[-1]), flush=True)
     except BenchError as e:
         print("bench FAILED: %s" % e)
+        if args.check:
+            print("0 passed, 1 failed")
         return 1
 
     instr_text = None
@@ -410,6 +444,8 @@ def main(argv):
     text = report(args, args.count, crto_runs, curl_runs, sha_runs, cipher, instr_text)
     print()
     print(text)
+    if args.check:
+        return check(args.count, crto_runs, curl_runs)
     if args.write:
         begin, end = "<!-- BENCH BEGIN -->", "<!-- BENCH END -->"
         with open(args.write) as f:
