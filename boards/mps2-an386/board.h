@@ -33,7 +33,7 @@
 #ifndef BOARD_TLS_ARENA_SIZE
 /* mbedTLS's whole heap. 56 KiB for the unit image (which also starts TLS
  * handshakes); firmware.elf and e2e.elf set 40 KiB (MPS2_FW_ARENA in
- * rules.mk), where e2e.elf measures the client's peak at 24,976 B. */
+ * rules.mk), where e2e.elf measures the client's peak at 24,968 B. */
 #define BOARD_TLS_ARENA_SIZE (56u * 1024u)
 #endif
 
