@@ -18,6 +18,8 @@ Standard library only.  The groups:
   5. status / verify output and exit codes, "journal busy", "journal full",
      usage errors
   6. examples/kiosk (argv[2], or "kiosk" next to crto, when built)
+  7. one flush of two groups in five chunks: one token request, one TLS
+     handshake, one connection
 Each check prints "ok - name" or "not ok - name: details"; the last line is
 exactly "N passed, N failed" and the exit status is 1 if anything failed.
 """
@@ -555,6 +557,35 @@ def test_full(t):
     check("5. full: after the flush there is room again", rc == 0 and len(queued_lines(out)) == 10, (rc, err))
 
 
+def test_one_connection_per_flush(t):
+    """A flush of several groups and chunks costs one token request, one
+    TLS handshake and one connection: requests ride the kept-alive
+    connection from group to group."""
+    fc = t.fc
+    fc.reset()
+    jdir = t.path("journal")
+    groups = {"9101": make_emails(1200, 91, "one"), "9102": make_emails(700, 92, "two")}
+    for segment, emails in groups.items():
+        rc, _, err, _ = t.run(add_args(jdir, segment, t.write(emails)))
+        check("7. one connection: queue add to segment %s exits 0" % segment, rc == 0, short(err))
+    before = fc.stats()
+    rc, _, err, _ = t.run(flush_args(jdir, "--chunk-size", "500"))
+    st = fc.stats()
+    check("7. one connection: the flush exits 0", rc == 0, "exit %d %s" % (rc, short(err)))
+    chunks = 3 + 2      # 1,200 and 700 e-mails in chunks of 500
+    check("7. one connection: %d content requests and 1 token request, 1 TLS handshake, 1 connection"
+          % chunks,
+          st["api_requests"] - before["api_requests"] == chunks
+          and st["token_requests"] - before["token_requests"] == 1
+          and st["tls_handshakes"] - before["tls_handshakes"] == 1
+          and st["connections"] - before["connections"] == 1, st)
+    for segment, emails in groups.items():
+        want = {sha(norm_email(e)) for e in emails}
+        got = fc.segment(segment)
+        check("7. one connection: segment %s holds every identifier" % segment, set(got) == want,
+              set_diff(got, want))
+
+
 def test_usage(t):
     jdir = t.path("journal-usage")
     p = t.write(["a@b.io"])
@@ -624,7 +655,7 @@ def main(argv):
                 FakeCriteo(dir=os.path.join(tmp, "server")) as fc:
             t = Env(argv[1], fc, tmp)
             for fn in (test_crash_safety, test_offline, test_faults, test_no_clear_text, test_status_verify,
-                       test_api_error, test_busy, test_full, test_usage):
+                       test_api_error, test_busy, test_full, test_one_connection_per_flush, test_usage):
                 run_group(fn, t)
             # examples/kiosk, when built (argv[2], or next to crto)
             kiosk = argv[2] if len(argv) == 3 else os.path.join(os.path.dirname(os.path.abspath(argv[1])), "kiosk")
