@@ -127,6 +127,11 @@ static crto_err_t fetch_token(crto_client_t *c, crto_result_t *r)
             if (!t.have_token) {
                 return crto_diag_set(&c->diag, CRTO_ERR_JSON, "token response has no access_token");
             }
+            if (t.expires_in > CRTO_TOKEN_MAX_LIFETIME_S) {
+                crto_log(c, CRTO_LOG_WARN, "token lifetime %lld s cut to %u s", (long long)t.expires_in,
+                         (unsigned)CRTO_TOKEN_MAX_LIFETIME_S);
+                t.expires_in = CRTO_TOKEN_MAX_LIFETIME_S;
+            }
             /* Count the lifetime from when we asked: the server's clock
              * started no later than that. */
             c->token_lifetime_s = (uint32_t)t.expires_in;

@@ -93,6 +93,13 @@
 #define CRTO_DIAG_MAX 160
 #endif
 
+/* Longest token lifetime believed: a server's larger expires_in is cut to
+ * this, so the token is still refreshed daily and the expiry arithmetic
+ * cannot wrap (Criteo's tokens live 15 minutes). */
+#ifndef CRTO_TOKEN_MAX_LIFETIME_S
+#define CRTO_TOKEN_MAX_LIFETIME_S 86400
+#endif
+
 /* Refresh the token this long before it expires. */
 #ifndef CRTO_TOKEN_EARLY_MS
 #define CRTO_TOKEN_EARLY_MS 60000u

@@ -124,6 +124,32 @@ static void test_token_reused_until_a_minute_before_expiry(void)
     crto_client_deinit(&client);
 }
 
+/* A server's absurd expires_in (here INT64_MAX seconds) is cut to
+ * CRTO_TOKEN_MAX_LIFETIME_S: the token is neither refreshed on every call
+ * (a wrapped expiry in the past) nor kept forever. */
+static void test_huge_token_lifetime_is_cut_to_a_day(void)
+{
+    static char token_huge[256];
+    static const char body[] = "{\"access_token\":\"tok-HUGE\",\"token_type\":\"Bearer\","
+                               "\"expires_in\":9223372036854775807}";
+    crto_result_t r;
+    (void)snprintf(token_huge, sizeof token_huge,
+                   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %u\r\n\r\n%s",
+                   (unsigned)(sizeof body - 1), body);
+    setup("secret");
+    conn(token_huge, API_OK, API_OK, TOKEN_OK2, API_OK, NULL);
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(client.token_lifetime_s, CRTO_TOKEN_MAX_LIFETIME_S);
+    mem.now += (CRTO_TOKEN_MAX_LIFETIME_S - 120u) * 1000ull; /* two minutes left: still used */
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(client.stats.token_requests, 1);
+    mem.now += 90u * 1000u; /* 30 s left: refreshed first */
+    CHECK_EQ_INT(call_get(&r), CRTO_OK);
+    CHECK_EQ_INT(client.stats.token_requests, 2);
+    CHECK(strstr((char *)sent, "Authorization: Bearer tok-BBBB\r\n") != NULL);
+    crto_client_deinit(&client);
+}
+
 static void test_401_refreshes_once_and_resends(void)
 {
     crto_result_t r;
@@ -378,6 +404,7 @@ int main(void)
     RUN(test_context_fits_16_kib);
     RUN(test_token_then_call_on_one_connection);
     RUN(test_token_reused_until_a_minute_before_expiry);
+    RUN(test_huge_token_lifetime_is_cut_to_a_day);
     RUN(test_401_refreshes_once_and_resends);
     RUN(test_401_twice_is_an_auth_error);
     RUN(test_static_bearer_makes_no_token_call);
