@@ -89,7 +89,8 @@ static crto_err_t parse_status(crto_http_reader_t *r, const char *line, size_t l
 static crto_err_t header_int(crto_http_reader_t *r, const char *name, const char *v, size_t vlen, int64_t *out)
 {
     int64_t x;
-    if (crto_parse_int64(v, vlen, &x) != CRTO_OK || x < 0) {
+    /* 1*DIGIT (RFC 9110): no sign, so not even "-0" */
+    if (vlen == 0 || v[0] == '-' || crto_parse_int64(v, vlen, &x) != CRTO_OK || x < 0) {
         return crto_diag_set(r->diag, CRTO_ERR_FRAMING, "malformed %s header", name);
     }
     *out = x;

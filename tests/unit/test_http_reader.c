@@ -257,6 +257,16 @@ static void test_header_ratelimit_malformed_is_framing(void)
     CHECK_EQ_STR(g_a.diag.msg, "malformed x-ratelimit-remaining header");
 }
 
+/* Content-Length is 1*DIGIT: a sign, even on zero, is malformed framing. */
+static void test_content_length_with_a_sign_is_framing(void)
+{
+    parse(&g_a, "HTTP/1.1 200 OK\r\nContent-Length: -0\r\n\r\n", 4096);
+    CHECK_EQ_INT(g_a.err, CRTO_ERR_FRAMING);
+    CHECK_EQ_STR(g_a.diag.msg, "malformed Content-Length header");
+    parse(&g_a, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", 4096);
+    CHECK_EQ_INT(g_a.err, CRTO_ERR_FRAMING);
+}
+
 static void test_header_connection(void)
 {
     parse(&g_a, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 4096);
@@ -779,6 +789,7 @@ int main(void)
     RUN(test_header_without_colon_is_framing);
     RUN(test_header_retry_after_forms);
     RUN(test_header_ratelimit_malformed_is_framing);
+    RUN(test_content_length_with_a_sign_is_framing);
     RUN(test_header_connection);
     RUN(test_header_content_type_json);
     RUN(test_header_line_limit);
