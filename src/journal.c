@@ -145,7 +145,10 @@ static bool read_record(crto_journal_t *j, uint64_t off, record_t *r, uint64_t *
     r->op = (crto_op_t)p[1];
     r->type = (crto_id_type_t)p[2];
     seg_len = p[3];
-    if (seg_len == 0 || seg_len > CRTO_ID_MAX || 4 + seg_len > plen) {
+    /* A segment id crto_journal_add would refuse can only be garbage that
+     * happens to pass the CRC: a group of it could never be flushed. */
+    if (seg_len == 0 || seg_len > CRTO_ID_MAX || 4 + seg_len > plen ||
+        !crto_id_is_valid((const char *)p + 4, seg_len)) {
         return false;
     }
     memcpy(r->segment, p + 4, seg_len);

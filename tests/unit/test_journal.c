@@ -390,6 +390,33 @@ static void test_a_corrupt_record_inside_costs_only_itself(void)
     CHECK(strstr(journal.diag.msg, "offset") != NULL);
 }
 
+/* A record whose CRC is right but whose segment id is not digits (garbage
+ * that happens to check out) is corrupt like any other: it is skipped, and
+ * no group that could never be flushed is made of it. */
+static void test_a_crc_valid_record_with_a_bad_segment_id_is_corrupt(void)
+{
+    size_t second, plen;
+    uint32_t crc;
+    fresh(sizeof region_mem);
+    add_emails("123", CRTO_OP_ADD, 1);
+    second = region.len;
+    add_emails("123", CRTO_OP_ADD, 2);
+    /* record: magic, kind, payload length (LE u16), payload, CRC-32 (LE) of
+     * kind..payload; the payload starts: product, op, type, id length, id */
+    plen = (size_t)region_mem[second + 2] | ((size_t)region_mem[second + 3] << 8);
+    CHECK_EQ_INT(region_mem[second + 4 + 3], 3);
+    region_mem[second + 4 + 4 + 1] = 'x'; /* "123" -> "1x3" */
+    crc = crto_crc32(0, region_mem + second + 1, 3 + plen);
+    region_mem[second + 4 + plen] = (uint8_t)crc;
+    region_mem[second + 4 + plen + 1] = (uint8_t)(crc >> 8);
+    region_mem[second + 4 + plen + 2] = (uint8_t)(crc >> 16);
+    region_mem[second + 4 + plen + 3] = (uint8_t)(crc >> 24);
+    reboot();
+    CHECK_EQ_INT(crto_journal_pending(&journal, NULL), 2);
+    CHECK_EQ_INT(journal.n_groups, 1);
+    CHECK(journal.corrupt_bytes > 0);
+}
+
 static void test_gum_cannot_be_queued(void)
 {
     fresh(sizeof region_mem);
@@ -451,6 +478,7 @@ int main(void)
     RUN(test_flush_401_mid_way_refreshes_once_and_delivers);
     RUN(test_retries_stop_at_the_time_budget);
     RUN(test_a_corrupt_record_inside_costs_only_itself);
+    RUN(test_a_crc_valid_record_with_a_bad_segment_id_is_corrupt);
     RUN(test_gum_cannot_be_queued);
     RUN(test_a_refused_group_does_not_starve_the_others);
     RUN(test_oldest_time_follows_a_partial_flush);
