@@ -218,14 +218,16 @@ static crto_err_t parse_chunk_size(crto_http_reader_t *r, const char *line, size
 
 static crto_err_t deliver(crto_http_reader_t *r, const uint8_t *p, size_t n, crto_http_sink_fn sink, void *arg)
 {
-    r->resp->body_bytes += n;
-    if (r->resp->body_bytes > r->cap) {
+    uint64_t total = r->resp->body_bytes + n;
+    if (total > r->cap) {
+        /* refused: body_bytes keeps counting only what reached the sink */
         if (r->diag != NULL) {
-            r->diag->need = (size_t)r->resp->body_bytes;
+            r->diag->need = (size_t)total;
         }
         return crto_diag_set(r->diag, CRTO_ERR_TOO_LARGE, "response body is larger than its cap of %llu bytes",
                              (unsigned long long)r->cap);
     }
+    r->resp->body_bytes = total;
     return sink != NULL ? sink(arg, p, n) : CRTO_OK;
 }
 

@@ -662,6 +662,7 @@ static void test_body_over_cap(void)
     CHECK_EQ_STR(g_a.diag.msg, "response body is larger than its cap of 7 bytes");
     CHECK_EQ_INT(g_a.body.len, 5);
     CHECK_MEM(g_a.body.data, "hello", 5);
+    CHECK_EQ_INT(g_a.resp.body_bytes, 5); /* what reached the sink, not the refused chunk */
 
     /* close-delimited */
     static const char until_close[] = "HTTP/1.1 200 OK\r\n\r\n0123456789";
