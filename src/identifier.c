@@ -108,7 +108,8 @@ void crto_sha256_hex(const uint8_t *data, size_t len, char hex[CRTO_SHA256_HEX_L
 
 static bool is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+    /* one comparison for nearly every byte: all six are <= ' ' */
+    return c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f');
 }
 
 static bool is_hex(unsigned char c)
@@ -375,11 +376,11 @@ static crto_err_t normalise(const crto_norm_rules_t *rules, crto_id_type_t type,
     if ((unsigned)type >= (unsigned)CRTO_ID__COUNT || (in == NULL && len > 0)) {
         return crto_diag_set(diag, CRTO_ERR_ARG, "invalid identifier type");
     }
-    while (len > 0 && (unsigned char)in[0] <= ' ' && is_space((unsigned char)in[0])) {
+    while (len > 0 && is_space((unsigned char)in[0])) {
         in++;
         len--;
     }
-    while (len > 0 && (unsigned char)in[len - 1] <= ' ' && is_space((unsigned char)in[len - 1])) {
+    while (len > 0 && is_space((unsigned char)in[len - 1])) {
         len--;
     }
     if (len == 0) {
